@@ -1,0 +1,101 @@
+"""`python -m app <command>`: the operator's entry points."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from app.cli_commands import Registrar
+from app.core.settings import ConfigurationError, load_settings
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(function: Command) -> Command:
+        COMMANDS[name] = function
+        return function
+
+    return register
+
+
+@command("serve")
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    if settings.environment.value == "development" and settings.is_sqlite:
+        from app.core.migrations import upgrade
+
+        upgrade(settings.database_url)  # the embedded default needs no separate step
+    uvicorn.run(
+        "app.main:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        proxy_headers=False,  # client IP and scheme are settled by TrustedProxyMiddleware
+        server_header=False,
+        access_log=False,
+        log_config=None,
+    )
+    return 0
+
+
+@command("migrate")
+def migrate(_args: argparse.Namespace) -> int:
+    from app.core.migrations import upgrade
+
+    upgrade(load_settings().database_url)
+    print("database migrated to head")
+    return 0
+
+
+@command("checklist")
+def checklist(args: argparse.Namespace) -> int:
+    from app.checklist import collect, read_checklist, report
+
+    collector, exit_code = collect(run=args.run, pytest_args=args.pytest_args)
+    text, unproved = report(read_checklist(), collector, run=args.run)
+    print(text)
+    if exit_code not in (0, 5):
+        return exit_code
+    return 1 if (args.strict and unproved) else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_parser = sub.add_parser("serve", help="run the HTTP server")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="upgrade the database to the latest migration")
+    checklist_parser = sub.add_parser("checklist", help="which tests prove which checklist item")
+    checklist_parser.add_argument("--run", action="store_true", help="run the tests too")
+    checklist_parser.add_argument("--strict", action="store_true", help="exit 1 on unproved items")
+    checklist_parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    for extension in _extensions():
+        extension(sub)
+    return parser
+
+
+def _extensions() -> list[Registrar]:
+    """Domain packages add their own commands here (mail: worker, dns-records; orgs: create-org)."""
+    from app.cli_commands import register_commands
+
+    return register_commands(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Route policies: every route declares, through exactly one of these, who may call it.
+
+A policy is a FastAPI dependency marked with `route_policy`. `app.main` refuses to
+start when a route has none (or more than one), and the authorization-matrix test
+walks the same routes. Use the typed aliases in route signatures:
+
+    async def handler(caller: PublicRoute) -> ...         # anyone, logged in or not
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+POLICY_ATTRIBUTE = "__route_policy__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def route_policy(name: str) -> Callable[[F], F]:
+    """Mark a dependency as a route policy called `name`."""
+
+    def mark(function: F) -> F:
+        setattr(function, POLICY_ATTRIBUTE, name)
+        return function
+
+    return mark
+
+
+def policy_name(call: object) -> str | None:
+    name = getattr(call, POLICY_ATTRIBUTE, None)
+    return name if isinstance(name, str) else None
+
+
+@route_policy("public")
+async def public(request: Request) -> None:
+    """Anyone may call the route; it must not reveal anything private."""
+
+
+PublicRoute = Annotated[None, Depends(public)]
+
+
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for child in dependant.dependencies:
+        yield from _walk(child)
+
+
+class ApiRoute:
+    """One route as the app serves it: its full path, methods and resolved dependencies."""
+
+    def __init__(self, path: str, methods: set[str], dependant: Dependant) -> None:
+        self.path = path
+        self.methods = methods
+        self.dependant = dependant
+
+    @property
+    def policies(self) -> list[str]:
+        names = [policy_name(dependant.call) for dependant in _walk(self.dependant)]
+        return sorted({name for name in names if name})
+
+
+def api_routes(app: FastAPI) -> list[ApiRoute]:
+    """Every API route of the app, with included routers' prefixes and dependencies applied."""
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        dependant = getattr(context, "dependant", None) or context.original_route.dependant
+        routes.append(ApiRoute(str(context.path), set(context.methods or ()), dependant))
+    return routes
+
+
+class MissingRoutePolicy(RuntimeError):
+    """A route was registered without declaring who may call it."""
+
+
+def assert_every_route_declares_a_policy(app: FastAPI) -> None:
+    offenders = [
+        f"{sorted(route.methods)} {route.path}: {route.policies}"
+        for route in api_routes(app)
+        if len(route.policies) != 1
+    ]
+    if offenders:
+        raise MissingRoutePolicy(
+            "every route needs exactly one route policy: " + "; ".join(offenders)
+        )

@@ -1,0 +1,17 @@
+"""The domain packages' commands, gathered for `python -m app`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Registrar = Callable[[SubParsers], None]
+CommandDecorator = Callable[[str], Callable[[Any], Any]]
+
+
+def register_commands(command: CommandDecorator) -> list[Registrar]:
+    """Each domain's `cli.register(command)` returns a function that adds its parsers."""
+    registrars: list[Registrar] = []
+    return registrars

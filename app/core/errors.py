@@ -1,0 +1,136 @@
+"""The one error shape of the API and the handlers that produce it.
+
+`{"error": {"code", "message", "request_id"}}` for every error; never a stack trace,
+SQL or a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.request_context import current_request_id
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class AppError(Exception):
+    """A failure the caller may see: its status, a stable code and a plain message."""
+
+    status_code = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    message = "You need to log in."
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message = "You may not do this."
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message = "This conflicts with the current state."
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "validation_error"
+    message = "The request is not valid."
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    message = "The service is not available right now."
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "request_id": current_request_id()}
+    error.update(extra)
+    return {"error": error}
+
+
+def error_response(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(code, message, **extra), status_code=status_code, headers=headers
+    )
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(AppError, exc)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers or None)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(StarletteHTTPException, exc)
+    code = STATUS_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return error_response(exc.status_code, code, message, dict(exc.headers or {}) or None)
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    return {
+        "field": ".".join(location),
+        "message": error.get("msg", "invalid"),
+        "type": error.get("type"),
+    }
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    exc = cast(RequestValidationError, exc)
+    details = [_describe(dict(error)) for error in exc.errors()]
+    return error_response(422, "validation_error", "The request is not valid.", details=details)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    # Unhandled exceptions are answered by RequestContextMiddleware, which still knows
+    # the request ID; a handler for Exception would run outside it.

@@ -1,0 +1,95 @@
+"""Outermost middleware: request ID, log context, access line, last-resort 500.
+
+Plain ASGI (not BaseHTTPMiddleware), so context variables bound here are seen by
+the route, its dependencies and everything they call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import error_body
+from app.core.logging import bind_request, clear_request_context
+from app.core.request_context import (
+    REQUEST_ID_HEADER,
+    accept_or_make_request_id,
+    set_request_id,
+)
+
+access_logger = structlog.get_logger("app.access")
+error_logger = structlog.get_logger("app.errors")
+_HEADER_NAME = REQUEST_ID_HEADER.lower().encode()
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == _HEADER_NAME:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        clear_request_context()
+        request_id = accept_or_make_request_id(_incoming_request_id(scope))
+        set_request_id(request_id)
+        bind_request(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (_HEADER_NAME, request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception as exc:
+            error_logger.exception("unhandled_exception", exc_type=type(exc).__name__)
+            if response_started:
+                raise
+            await _send_internal_error(send_with_request_id)
+        finally:
+            access_logger.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client_ip=(scope.get("client") or ("", 0))[0],
+            )
+            clear_request_context()
+            set_request_id(None)
+
+
+async def _send_internal_error(send: Send) -> None:
+    body = json.dumps(error_body("internal_error", "Something went wrong on our side.")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

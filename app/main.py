@@ -1,0 +1,59 @@
+"""The application factory: settings, middleware order, routers, start-up checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.authz.policies import assert_every_route_declares_a_policy
+from app.core.database import Database
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware.request_context import RequestContextMiddleware
+from app.core.settings import Environment, Settings, get_settings
+from app.meta.endpoints import router as meta_router
+
+API_PREFIX = "/api/v1"
+
+
+def _lifespan(database: Database) -> object:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(
+        json_lines=settings.environment != Environment.DEVELOPMENT, level=settings.log_level
+    )
+    database = Database(settings)
+    docs_enabled = not settings.is_production
+    app = FastAPI(
+        title="Roundtable",
+        version="0.1.0",
+        lifespan=_lifespan(database),  # type: ignore[arg-type]
+        docs_url="/docs" if docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs_enabled else None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.include_router(meta_router)
+    assert_every_route_declares_a_policy(app)
+    # Added last, so it runs first: everything inside it has a request ID.
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def _create_default_app() -> FastAPI:
+    return create_app()
+
+
+app = _create_default_app()

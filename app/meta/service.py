@@ -1,0 +1,36 @@
+"""Readiness: the database answers and is migrated to the head revision."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import structlog
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.core.migrations import alembic_config
+
+logger = structlog.get_logger("app.meta")
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def _current_revisions(connection: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+async def database_is_ready(engine: AsyncEngine) -> tuple[bool, str | None]:
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(_current_revisions)
+    except Exception as exc:
+        logger.warning("readiness_database_unreachable", exc_type=type(exc).__name__)
+        return False, "database_unreachable"
+    if current != head_revisions():
+        return False, "migrations_pending"
+    return True, None

@@ -1,0 +1,107 @@
+"""Test fixtures: a migrated database, a real SMTP sink, the app and an HTTP client.
+
+SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import delete, text
+
+from app.core.clock import clock
+from app.core.migrations import upgrade
+from app.core.settings import Settings, load_settings
+from app.models import Base
+from tests.support.smtp_sink import SmtpSink
+
+os.environ.setdefault("ENVIRONMENT", "test")
+
+PUBLIC_URL = "http://testserver"
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    path: Path = tmp_path_factory.mktemp("db") / "test.db"
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> str:
+    upgrade(database_url)
+    return database_url
+
+
+def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "public_url": PUBLIC_URL,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_starttls": False,
+        "email_from": "no-reply@roundtable.test",
+        "redis_url": os.environ.get("REDIS_URL") or None,
+        "mail_max_attempts": 3,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(migrated_database: str, smtp_sink: SmtpSink) -> Settings:
+    return make_settings(migrated_database, smtp_sink.port)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    from app.main import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url=PUBLIC_URL) as http:
+        yield http
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts with empty tables, an empty mailbox and the real clock."""
+    yield
+    clock.unfreeze()
+    if "app" in request.fixturenames:
+        application: FastAPI = request.getfixturevalue("app")
+        await _empty_tables(application)
+    if "smtp_sink" in request.fixturenames:
+        request.getfixturevalue("smtp_sink").clear()
+
+
+async def _empty_tables(application: FastAPI) -> None:
+    engine = application.state.database.engine
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(delete(table))
