@@ -1,6 +1,8 @@
 """Every model, imported once, so `Base.metadata` describes the whole schema."""
 
+from app.accounts import models as accounts_models
+from app.audit import models as audit_models
 from app.core.database import Base
 from app.mail import models as mail_models
 
-__all__ = ["Base", "mail_models"]
+__all__ = ["Base", "accounts_models", "audit_models", "mail_models"]

@@ -6,7 +6,7 @@ SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL point at t
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +82,21 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(transport=ASGITransport(app=app), base_url=PUBLIC_URL) as http:
         yield http
+
+
+@pytest.fixture
+async def new_client(app: FastAPI) -> AsyncIterator[Callable[..., AsyncClient]]:
+    """Makes more clients, each with a cookie jar of its own (one per simulated person)."""
+    clients: list[AsyncClient] = []
+
+    def make(client_address: tuple[str, int] = ("127.0.0.1", 50000)) -> AsyncClient:
+        transport = ASGITransport(app=app, client=client_address)
+        clients.append(AsyncClient(transport=transport, base_url=PUBLIC_URL))
+        return clients[-1]
+
+    yield make
+    for made in clients:
+        await made.aclose()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,8 @@ A policy is a FastAPI dependency marked with `route_policy`. `app.main` refuses 
 start when a route has none (or more than one), and the authorization-matrix test
 walks the same routes. Use the typed aliases in route signatures:
 
-    async def handler(caller: PublicRoute) -> ...         # anyone, logged in or not
+    async def handler(_: PublicRoute) -> ...              # anyone, logged in or not
+    async def handler(user: CurrentUser) -> ...           # a logged-in user
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.accounts.sessions import AuthenticatedUser
+from app.authz.caller import MaybeUser
+from app.core.errors import NotAuthenticated
 
 POLICY_ATTRIBUTE = "__route_policy__"
 
@@ -42,6 +47,17 @@ async def public(request: Request) -> None:
 
 
 PublicRoute = Annotated[None, Depends(public)]
+
+
+@route_policy("authenticated")
+async def authenticated(caller: MaybeUser) -> AuthenticatedUser:
+    """Any logged-in user."""
+    if caller is None:
+        raise NotAuthenticated()
+    return caller
+
+
+CurrentUser = Annotated[AuthenticatedUser, Depends(authenticated)]
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:

@@ -1,0 +1,197 @@
+"""HTTP routes of accounts (`/auth`) and of the caller's own account (`/me`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from app.accounts.cookies import clear_session_cookies, set_session_cookies
+from app.accounts.models import User
+from app.accounts.schemas import (
+    Accepted,
+    EmailChangeRequest,
+    EmailRequest,
+    LoggedIn,
+    LoginRequest,
+    Me,
+    PasswordChangeRequest,
+    PasswordResetConfirm,
+    ProfileUpdate,
+    SessionInfo,
+    SessionList,
+    SignupRequest,
+    TokenRequest,
+)
+from app.accounts.service import AccountService, NewSession
+from app.authz.caller import MaybeUser
+from app.authz.policies import CurrentUser, PublicRoute
+from app.core.dependencies import AppSettings, DbSession, Meta
+
+auth_router = APIRouter(prefix="/auth", tags=["accounts"])
+me_router = APIRouter(prefix="/me", tags=["me"])
+
+SIGNUP_ACCEPTED = Accepted(message="Check your inbox: we have sent a link to that address.")
+LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on its way.")
+
+
+async def account_service(
+    request: Request, db: DbSession, settings: AppSettings, meta: Meta
+) -> AccountService:
+    return AccountService(db, settings, request.app.state.passwords, meta)
+
+
+Accounts = Annotated[AccountService, Depends(account_service)]
+
+
+def me_of(user: User) -> Me:
+    return Me(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        email_verified=user.email_verified_at is not None,
+        bio=user.bio,
+    )
+
+
+def logged_in(response: Response, settings: AppSettings, new: NewSession) -> LoggedIn:
+    csrf = set_session_cookies(response, settings, new.token)
+    return LoggedIn(user=me_of(new.user), csrf_token=csrf)
+
+
+@auth_router.post("/signup", status_code=status.HTTP_202_ACCEPTED)
+async def signup(_: PublicRoute, body: SignupRequest, accounts: Accounts) -> Accepted:
+    await accounts.signup(body.email, body.password, body.display_name)
+    return SIGNUP_ACCEPTED
+
+
+@auth_router.post("/verify-email")
+async def verify_email(_: PublicRoute, body: TokenRequest, accounts: Accounts) -> Me:
+    return me_of(await accounts.verify_email(body.token))
+
+
+@auth_router.post("/login")
+async def login(
+    _: PublicRoute,
+    body: LoginRequest,
+    accounts: Accounts,
+    response: Response,
+    settings: AppSettings,
+) -> LoggedIn:
+    return logged_in(response, settings, await accounts.login(body.email, body.password))
+
+
+@auth_router.post("/magic-link", status_code=status.HTTP_202_ACCEPTED)
+async def request_magic_link(_: PublicRoute, body: EmailRequest, accounts: Accounts) -> Accepted:
+    await accounts.request_magic_link(body.email)
+    return LINK_ACCEPTED
+
+
+@auth_router.post("/magic-link/consume")
+async def consume_magic_link(
+    _: PublicRoute,
+    body: TokenRequest,
+    accounts: Accounts,
+    response: Response,
+    settings: AppSettings,
+) -> LoggedIn:
+    return logged_in(response, settings, await accounts.consume_magic_link(body.token))
+
+
+@auth_router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def request_password_reset(
+    _: PublicRoute, body: EmailRequest, accounts: Accounts
+) -> Accepted:
+    await accounts.request_password_reset(body.email)
+    return LINK_ACCEPTED
+
+
+@auth_router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+async def confirm_password_reset(
+    _: PublicRoute,
+    body: PasswordResetConfirm,
+    accounts: Accounts,
+    response: Response,
+    settings: AppSettings,
+) -> None:
+    await accounts.confirm_password_reset(body.token, body.new_password)
+    clear_session_cookies(response, settings)
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    _: PublicRoute,
+    caller: MaybeUser,
+    accounts: Accounts,
+    response: Response,
+    settings: AppSettings,
+) -> None:
+    """Ends the session on the server; with no live session it only clears the cookies."""
+    if caller is not None:
+        await accounts.logout(caller)
+    clear_session_cookies(response, settings)
+
+
+@auth_router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+async def logout_all(
+    user: CurrentUser, accounts: Accounts, response: Response, settings: AppSettings
+) -> None:
+    await accounts.logout_everywhere(user)
+    clear_session_cookies(response, settings)
+
+
+@auth_router.post("/password-change", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    user: CurrentUser, body: PasswordChangeRequest, accounts: Accounts
+) -> None:
+    await accounts.change_password(user, body.current_password, body.new_password)
+
+
+@me_router.get("")
+async def read_me(user: CurrentUser, accounts: Accounts) -> Me:
+    return me_of(await accounts.profile(user))
+
+
+@me_router.patch("")
+async def update_me(user: CurrentUser, body: ProfileUpdate, accounts: Accounts) -> Me:
+    return me_of(await accounts.update_profile(user, body.display_name, body.bio))
+
+
+@me_router.get("/sessions")
+async def list_sessions(user: CurrentUser, accounts: Accounts) -> SessionList:
+    sessions = await accounts.sessions(user)
+    return SessionList(
+        items=[
+            SessionInfo(
+                id=session.id,
+                created_at=session.created_at,
+                last_seen_at=session.last_seen_at,
+                expires_at=session.expires_at,
+                ip=session.ip,
+                user_agent=session.user_agent,
+                current=session.id == user.session_id,
+            )
+            for session in sessions
+        ]
+    )
+
+
+@me_router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accounts) -> None:
+    await accounts.end_session(user, session_id)
+
+
+@me_router.post("/email-change", status_code=status.HTTP_202_ACCEPTED)
+async def request_email_change(
+    user: CurrentUser, body: EmailChangeRequest, accounts: Accounts
+) -> Accepted:
+    await accounts.request_email_change(user, body.new_email, body.current_password)
+    return Accepted(message="We have sent a confirmation link to the new address.")
+
+
+@me_router.post("/email-change/confirm")
+async def confirm_email_change(
+    _: PublicRoute, caller: MaybeUser, body: TokenRequest, accounts: Accounts
+) -> Me:
+    return me_of(await accounts.confirm_email_change(body.token, caller))

@@ -1,0 +1,108 @@
+"""The queries of the accounts domain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User, UserSession
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """What one request needs of its session and user: one indexed join, columns only."""
+
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    email: str
+    display_name: str
+    email_verified: bool
+
+
+async def user_by_email(db: AsyncSession, email: str) -> User | None:
+    result = await db.execute(select(User).where(User.email == email))
+    return result.scalar_one_or_none()
+
+
+async def user_by_id(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await db.get(User, user_id)
+
+
+async def email_is_taken(db: AsyncSession, email: str) -> bool:
+    result = await db.execute(select(User.id).where(User.email == email))
+    return result.first() is not None
+
+
+async def session_by_token_hash(db: AsyncSession, token_hash: str) -> SessionRow | None:
+    result = await db.execute(
+        select(
+            UserSession.id,
+            UserSession.user_id,
+            UserSession.created_at,
+            UserSession.last_seen_at,
+            UserSession.expires_at,
+            User.email,
+            User.display_name,
+            User.email_verified_at,
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash)
+    )
+    row = result.one_or_none()
+    if row is None:
+        return None
+    return SessionRow(
+        session_id=row[0],
+        user_id=row[1],
+        created_at=row[2],
+        last_seen_at=row[3],
+        expires_at=row[4],
+        email=row[5],
+        display_name=row[6],
+        email_verified=row[7] is not None,
+    )
+
+
+async def touch_session(db: AsyncSession, session_id: uuid.UUID, seen_at: datetime) -> None:
+    await db.execute(
+        update(UserSession).where(UserSession.id == session_id).values(last_seen_at=seen_at)
+    )
+
+
+async def sessions_of(db: AsyncSession, user_id: uuid.UUID) -> list[UserSession]:
+    result = await db.execute(
+        select(UserSession)
+        .where(UserSession.user_id == user_id)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id)
+    )
+    return list(result.scalars())
+
+
+async def delete_session(db: AsyncSession, session_id: uuid.UUID) -> None:
+    await db.execute(delete(UserSession).where(UserSession.id == session_id))
+
+
+async def delete_session_of_user(
+    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> bool:
+    result = await db.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_sessions_of_user(
+    db: AsyncSession, user_id: uuid.UUID, *, except_session: uuid.UUID | None = None
+) -> int:
+    statement = delete(UserSession).where(UserSession.user_id == user_id)
+    if except_session is not None:
+        statement = statement.where(UserSession.id != except_session)
+    result = await db.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]

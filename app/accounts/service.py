@@ -1,0 +1,352 @@
+"""The account flows: signup, verification, login, magic links, resets, changes, sessions.
+
+Each flow writes its rows, audit events and outbox mail in one transaction. Flows
+that name an email address do the same work, and answer the same, whether or not
+an account has it (no enumeration, C07).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository
+from app.accounts.models import TokenPurpose, User, UserSession
+from app.accounts.passwords import PasswordHashing, check_password_policy
+from app.accounts.sessions import AuthenticatedUser, start_session
+from app.accounts.tokens import TOKEN_LIFETIMES, consume_token, issue_token, peek_token, void_tokens
+from app.audit.service import RequestMeta, record_event
+from app.core.clock import now
+from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from app.core.settings import Settings
+from app.mail.service import enqueue_mail
+
+
+class InvalidCredentials(AppError):
+    status_code = 401
+    code = "invalid_credentials"
+    message = "The email or password is not correct."
+
+
+class EmailNotVerified(AppError):
+    status_code = 403
+    code = "email_not_verified"
+    message = "Confirm your email address first: we have sent you a new link."
+
+
+class WrongCurrentPassword(Forbidden):
+    code = "invalid_credentials"
+    message = "The current password is not correct."
+
+
+@dataclass(frozen=True)
+class NewSession:
+    user: User
+    token: str
+    session: UserSession
+
+
+class AccountService:
+    def __init__(
+        self,
+        db: AsyncSession,
+        settings: Settings,
+        passwords: PasswordHashing,
+        meta: RequestMeta,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.passwords = passwords
+        self.meta = meta
+
+    # -- links and tokens -------------------------------------------------------------
+
+    def _link(self, page: str, token: str) -> str:
+        """Mail links use the configured public URL, never the request's Host (C20)."""
+        return f"{self.settings.public_url}/{page}#token={token}"
+
+    async def _issue(self, user: User, purpose: TokenPurpose, **data: str) -> str:
+        return await issue_token(
+            self.db, self.settings.signing_key(), user_id=user.id, purpose=purpose, data=data
+        )
+
+    async def _user_of(self, user_id: uuid.UUID) -> User:
+        user = await repository.user_by_id(self.db, user_id)
+        if user is None:  # the account was deleted after the token was mailed
+            raise NotFound()
+        return user
+
+    # -- signup and verification ------------------------------------------------------
+
+    async def signup(self, email: str, password: str, display_name: str) -> None:
+        check_password_policy(password, email=email)
+        password_hash = await self.passwords.hash(password)  # both paths pay for it
+        existing = await repository.user_by_email(self.db, email)
+        if existing is not None:
+            await self._tell_owner_of_signup_attempt(existing)
+            return
+        user = User(
+            id=uuid.uuid4(), email=email, password_hash=password_hash, display_name=display_name
+        )
+        self.db.add(user)
+        await self.db.flush()
+        await self._send_verification(user)
+        record_event(self.db, "account.signup", self.meta, actor_user_id=user.id)
+        try:
+            await self.db.commit()
+        except IntegrityError:  # a concurrent signup took the address first
+            await self.db.rollback()
+
+    async def _tell_owner_of_signup_attempt(self, owner: User) -> None:
+        await enqueue_mail(
+            self.db,
+            template="account_exists",
+            to=owner.email,
+            context={
+                "display_name": owner.display_name,
+                "login_link": f"{self.settings.public_url}/login",
+                "reset_link": f"{self.settings.public_url}/forgot-password",
+            },
+        )
+        record_event(self.db, "account.signup_for_existing", self.meta, target_user_id=owner.id)
+        await self.db.commit()
+
+    async def _send_verification(self, user: User) -> None:
+        token = await self._issue(user, TokenPurpose.VERIFY_EMAIL)
+        await enqueue_mail(
+            self.db,
+            template="verify_email",
+            to=user.email,
+            context={
+                "display_name": user.display_name,
+                "link": self._link("verify-email", token),
+            },
+        )
+
+    async def verify_email(self, token: str) -> User:
+        record = await consume_token(
+            self.db, self.settings.signing_key(), token, TokenPurpose.VERIFY_EMAIL
+        )
+        user = await self._user_of(record.user_id)
+        if user.email_verified_at is None:
+            user.email_verified_at = now()
+        record_event(self.db, "account.email_verified", self.meta, actor_user_id=user.id)
+        await self.db.commit()
+        return user
+
+    # -- login ------------------------------------------------------------------------
+
+    async def login(self, email: str, password: str) -> NewSession:
+        user = await repository.user_by_email(self.db, email)
+        if user is None:
+            await self.passwords.verify_nothing(password)
+            await self._record_failed_login(None)
+            raise InvalidCredentials()
+        if not await self.passwords.verify(user.password_hash, password):
+            await self._record_failed_login(user.id)
+            raise InvalidCredentials()
+        if user.email_verified_at is None:
+            await self._send_verification(user)
+            await self.db.commit()
+            raise EmailNotVerified()
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await self.passwords.hash(password)
+        return await self._open_session(user, "account.login")
+
+    async def _record_failed_login(self, user_id: uuid.UUID | None) -> None:
+        record_event(self.db, "account.login_failed", self.meta, target_user_id=user_id)
+        await self.db.commit()
+
+    async def _open_session(self, user: User, action: str) -> NewSession:
+        token, session = start_session(self.db, self.settings, user.id, self.meta)
+        record_event(self.db, action, self.meta, actor_user_id=user.id, target_id=str(session.id))
+        await self.db.commit()
+        return NewSession(user=user, token=token, session=session)
+
+    # -- magic links ------------------------------------------------------------------
+
+    async def request_magic_link(self, email: str) -> None:
+        user = await repository.user_by_email(self.db, email)
+        if user is not None:
+            token = await self._issue(user, TokenPurpose.MAGIC_LINK)
+            minutes = int(TOKEN_LIFETIMES[TokenPurpose.MAGIC_LINK].total_seconds() // 60)
+            await enqueue_mail(
+                self.db,
+                template="magic_link",
+                to=user.email,
+                context={"link": self._link("magic-link", token), "minutes": minutes},
+            )
+            record_event(self.db, "account.magic_link_requested", self.meta, target_user_id=user.id)
+        await self.db.commit()
+
+    async def consume_magic_link(self, token: str) -> NewSession:
+        record = await consume_token(
+            self.db, self.settings.signing_key(), token, TokenPurpose.MAGIC_LINK
+        )
+        user = await self._user_of(record.user_id)
+        if user.email_verified_at is None:
+            # The mailbox owner proves themself for the first time. A password set by
+            # whoever signed up with this address before them must not survive that.
+            user.email_verified_at = now()
+            user.password_hash = await self.passwords.hash(secrets.token_urlsafe(32))
+        return await self._open_session(user, "account.login_magic_link")
+
+    # -- password reset and change ----------------------------------------------------
+
+    async def request_password_reset(self, email: str) -> None:
+        user = await repository.user_by_email(self.db, email)
+        if user is not None:
+            token = await self._issue(user, TokenPurpose.PASSWORD_RESET)
+            minutes = int(TOKEN_LIFETIMES[TokenPurpose.PASSWORD_RESET].total_seconds() // 60)
+            await enqueue_mail(
+                self.db,
+                template="password_reset",
+                to=user.email,
+                context={"link": self._link("reset-password", token), "minutes": minutes},
+            )
+            record_event(self.db, "account.reset_requested", self.meta, target_user_id=user.id)
+        await self.db.commit()
+
+    async def confirm_password_reset(self, token: str, new_password: str) -> None:
+        key = self.settings.signing_key()
+        pending = await peek_token(self.db, key, token, TokenPurpose.PASSWORD_RESET)
+        user = await self._user_of(pending.user_id)
+        check_password_policy(new_password, email=user.email)  # a weak choice keeps the token
+        new_hash = await self.passwords.hash(new_password)
+        await consume_token(self.db, key, token, TokenPurpose.PASSWORD_RESET)
+        if user.email_verified_at is None:
+            user.email_verified_at = now()
+        await self._set_password(user, new_hash, keep_session=None)
+        record_event(self.db, "account.password_reset", self.meta, target_user_id=user.id)
+        await self.db.commit()
+
+    async def change_password(
+        self, caller: AuthenticatedUser, current_password: str, new_password: str
+    ) -> None:
+        user = await self._user_of(caller.id)
+        if not await self.passwords.verify(user.password_hash, current_password):
+            record_event(
+                self.db, "account.password_change_failed", self.meta, actor_user_id=user.id
+            )
+            await self.db.commit()
+            raise WrongCurrentPassword()
+        check_password_policy(new_password, email=user.email)
+        new_hash = await self.passwords.hash(new_password)
+        await self._set_password(user, new_hash, keep_session=caller.session_id)
+        record_event(self.db, "account.password_changed", self.meta, actor_user_id=user.id)
+        await self.db.commit()
+
+    async def _set_password(
+        self, user: User, new_hash: str, *, keep_session: uuid.UUID | None
+    ) -> None:
+        """New hash; every other session ends; no earlier reset or magic link works any more."""
+        user.password_hash = new_hash
+        user.password_changed_at = now()
+        await repository.delete_sessions_of_user(self.db, user.id, except_session=keep_session)
+        await void_tokens(self.db, user.id, TokenPurpose.PASSWORD_RESET)
+        await void_tokens(self.db, user.id, TokenPurpose.MAGIC_LINK)
+        await enqueue_mail(
+            self.db,
+            template="password_changed",
+            to=user.email,
+            context={"display_name": user.display_name},
+        )
+
+    # -- email change -----------------------------------------------------------------
+
+    async def request_email_change(
+        self, caller: AuthenticatedUser, new_email: str, current_password: str
+    ) -> None:
+        user = await self._user_of(caller.id)
+        if not await self.passwords.verify(user.password_hash, current_password):
+            raise WrongCurrentPassword()
+        if new_email == user.email:
+            raise Invalid("That is already your address.", code="same_email")
+        if not await repository.email_is_taken(self.db, new_email):
+            token = await self._issue(user, TokenPurpose.EMAIL_CHANGE, new_email=new_email)
+            await enqueue_mail(
+                self.db,
+                template="email_change_confirm",
+                to=new_email,
+                context={
+                    "display_name": user.display_name,
+                    "link": self._link("confirm-email", token),
+                },
+            )
+        await enqueue_mail(
+            self.db,
+            template="email_change_notice",
+            to=user.email,
+            context={"display_name": user.display_name, "new_email": new_email},
+        )
+        record_event(self.db, "account.email_change_requested", self.meta, actor_user_id=user.id)
+        await self.db.commit()
+
+    async def confirm_email_change(self, token: str, caller: AuthenticatedUser | None) -> User:
+        record = await consume_token(
+            self.db, self.settings.signing_key(), token, TokenPurpose.EMAIL_CHANGE
+        )
+        user = await self._user_of(record.user_id)
+        new_email = str(record.data["new_email"])
+        if await repository.email_is_taken(self.db, new_email):
+            raise Conflict("That address now belongs to another account.", code="email_taken")
+        user.email = new_email
+        user.email_verified_at = now()
+        keep = caller.session_id if caller is not None and caller.id == user.id else None
+        await repository.delete_sessions_of_user(self.db, user.id, except_session=keep)
+        await void_tokens(self.db, user.id, TokenPurpose.PASSWORD_RESET)
+        await void_tokens(self.db, user.id, TokenPurpose.MAGIC_LINK)
+        record_event(self.db, "account.email_changed", self.meta, actor_user_id=user.id)
+        await self.db.commit()
+        return user
+
+    # -- sessions and profile ---------------------------------------------------------
+
+    async def logout(self, caller: AuthenticatedUser) -> None:
+        await repository.delete_session(self.db, caller.session_id)
+        record_event(
+            self.db,
+            "account.logout",
+            self.meta,
+            actor_user_id=caller.id,
+            target_id=str(caller.session_id),
+        )
+        await self.db.commit()
+
+    async def logout_everywhere(self, caller: AuthenticatedUser) -> None:
+        ended = await repository.delete_sessions_of_user(self.db, caller.id)
+        record_event(
+            self.db, "account.logout_all", self.meta, actor_user_id=caller.id,
+            details={"sessions_ended": ended},
+        )  # fmt: skip
+        await self.db.commit()
+
+    async def sessions(self, caller: AuthenticatedUser) -> list[UserSession]:
+        return await repository.sessions_of(self.db, caller.id)
+
+    async def end_session(self, caller: AuthenticatedUser, session_id: uuid.UUID) -> None:
+        if not await repository.delete_session_of_user(self.db, caller.id, session_id):
+            raise NotFound()
+        record_event(
+            self.db, "account.session_ended", self.meta, actor_user_id=caller.id,
+            target_id=str(session_id),
+        )  # fmt: skip
+        await self.db.commit()
+
+    async def profile(self, caller: AuthenticatedUser) -> User:
+        return await self._user_of(caller.id)
+
+    async def update_profile(
+        self, caller: AuthenticatedUser, display_name: str | None, bio: str | None
+    ) -> User:
+        user = await self._user_of(caller.id)
+        if display_name is not None:
+            user.display_name = display_name
+        if bio is not None:
+            user.bio = bio
+        await self.db.commit()
+        return user

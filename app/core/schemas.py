@@ -1,0 +1,67 @@
+"""Shared request and response building blocks: strict bodies, normalized emails, bounded text."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Generic, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_EMAIL_LENGTH = 254
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class RequestBody(BaseModel):
+    """A request body: unknown fields are refused (422), so nothing is silently applied."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+def normalize_email(value: str) -> str:
+    """One spelling per mailbox: validated without network and lower-cased throughout."""
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError("not a valid email address") from exc
+    return checked.normalized.lower()
+
+
+def _single_line(value: str) -> str:
+    stripped = value.strip()
+    if _CONTROL_CHARACTERS.search(stripped):
+        raise ValueError("must be a single line without control characters")
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+def refuse_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NormalizedEmail = Annotated[
+    str, StringConstraints(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)
+]
+DisplayName = Annotated[str, StringConstraints(max_length=80), AfterValidator(_single_line)]
+Title = Annotated[str, StringConstraints(max_length=200), AfterValidator(_single_line)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+Password = Annotated[str, StringConstraints(max_length=1024)]
+
+# User text is stored exactly as written: no trimming, no markup processing.
+Bio = Annotated[str, StringConstraints(max_length=2000), AfterValidator(refuse_nul)]
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PageLimit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
