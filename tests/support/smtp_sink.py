@@ -53,7 +53,7 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.refusing:
-            return "451 try again later"
+            return self.sink.refusal
         content = envelope.original_content or envelope.content
         self.sink.record(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
         return "250 OK"
@@ -62,6 +62,8 @@ class _Handler:
 class SmtpSink:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.refusing = False
+        # The reply to DATA while refusing: 4xx is a temporary refusal, 5xx a permanent one.
+        self.refusal = "451 try again later"
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
         self.controller = Controller(_Handler(self), hostname=host, port=_free_port(host))

@@ -1,0 +1,269 @@
+"""Delivering the outbox: claim due mail under a lease, sign, send, record the outcome.
+
+The same code runs inline in the web process (EMAIL_DELIVERY=inline, woken when a
+transaction that queued mail commits, and polling) and in `python -m app worker`.
+Several of them may run at once: a message is claimed by exactly one lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.clock import now
+from app.core.settings import Settings
+from app.mail import repository
+from app.mail.addresses import sender_address
+from app.mail.composer import compose, header_names, to_bytes
+from app.mail.models import OutboxMessage
+from app.mail.signing import DkimSigner, load_signer
+from app.mail.transport import (
+    Connection,
+    ConnectionFailure,
+    DeliveryFailure,
+    Outgoing,
+    Transport,
+    transport_for,
+)
+from app.mail.wakeup import add_listener, remove_listener
+
+logger = structlog.get_logger("app.mail")
+
+
+@dataclass(frozen=True)
+class DeliveryTuning:
+    batch_size: int = 20
+    poll_seconds: float = 5.0
+    # Longer than a whole batch can take, so a live sender never loses its claim.
+    lease: timedelta = timedelta(minutes=5)
+    # A message is not started when less than this is left of the lease.
+    lease_margin: timedelta = timedelta(minutes=1)
+    backoff_base: timedelta = timedelta(minutes=1)
+    backoff_cap: timedelta = timedelta(hours=1)
+    stop_timeout_seconds: float = 30.0
+
+
+def retry_delay(
+    attempts: int, tuning: DeliveryTuning, rng: random.Random | None = None
+) -> timedelta:
+    """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), capped.
+
+    The jitter spreads the retries of mail that failed together (an SMTP outage).
+    """
+    ceiling: timedelta = min(tuning.backoff_cap, tuning.backoff_base * 2 ** max(attempts - 1, 0))
+    jitter: float = (rng or _rng).random()
+    return ceiling / 2 + ceiling / 2 * jitter
+
+
+_rng = random.SystemRandom()
+
+
+class MailDelivery:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        transport: Transport,
+        signer: DkimSigner | None,
+        tuning: DeliveryTuning | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self._transport = transport
+        self._signer = signer
+        self.tuning = tuning or DeliveryTuning()
+        self._envelope_from = sender_address(settings).addr_spec
+        self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # -- one pass ------------------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """Send every message due now; returns how many were sent."""
+        sent = 0
+        while not self._stopping:
+            lease_id = uuid.uuid4().hex
+            lease_until = now() + self.tuning.lease
+            async with self._sessionmaker() as db:
+                batch = await repository.claim_due(
+                    db,
+                    now=now(),
+                    lease_until=lease_until,
+                    lease_id=lease_id,
+                    limit=self.tuning.batch_size,
+                )
+                await db.commit()
+            if not batch:
+                break
+            batch_sent, server_down = await self._deliver_batch(batch, lease_id, lease_until)
+            sent += batch_sent
+            if server_down:  # the rest waits for its retry time instead of hammering
+                break
+        return sent
+
+    async def _deliver_batch(
+        self, batch: list[OutboxMessage], lease_id: str, lease_until: datetime
+    ) -> tuple[int, bool]:
+        """Send a claimed batch over one connection: (how many were sent, server down)."""
+        sent = 0
+        async with self._transport.connection() as connection:
+            for index, message in enumerate(batch):
+                if self._stopping or now() > lease_until - self.tuning.lease_margin:
+                    await self._release(batch[index:], lease_id)
+                    break
+                try:
+                    await self._send(connection, message)
+                except ConnectionFailure as exc:
+                    for unsent in batch[index:]:
+                        await self._record_failure(unsent, lease_id, exc)
+                    return sent, True
+                except DeliveryFailure as exc:
+                    await self._record_failure(message, lease_id, exc)
+                except Exception as exc:
+                    logger.exception("mail_unsendable", outbox_id=str(message.id))
+                    await self._record_failure(message, lease_id, exc, permanent=True)
+                else:
+                    await self._record_sent(message, lease_id)
+                    sent += 1
+        return sent, False
+
+    async def _send(self, connection: Connection, message: OutboxMessage) -> None:
+        mail = compose(message, self._settings, date=now())
+        raw = to_bytes(mail)
+        if self._signer is not None:
+            raw = await asyncio.to_thread(self._signer.sign, raw, header_names(mail))
+        outgoing = Outgoing(
+            outbox_id=str(message.id),
+            message_id=message.message_id,
+            envelope_from=self._envelope_from,
+            to=message.to_address,
+            raw=raw,
+            text=message.text_body or "",
+        )
+        await connection.send(outgoing)
+
+    # -- outcomes ------------------------------------------------------------------------
+
+    async def _record_sent(self, message: OutboxMessage, lease_id: str) -> None:
+        async with self._sessionmaker() as db:
+            kept = await repository.mark_sent(
+                db, message.id, lease_id, attempts=message.attempts + 1, sent_at=now()
+            )
+            await db.commit()
+        logger.info(
+            "mail_sent",
+            outbox_id=str(message.id),
+            message_id=message.message_id,
+            template=message.template,
+            attempts=message.attempts + 1,
+        )
+        if not kept:
+            logger.warning("mail_lease_lost_after_send", outbox_id=str(message.id))
+
+    async def _record_failure(
+        self,
+        message: OutboxMessage,
+        lease_id: str,
+        error: Exception,
+        *,
+        permanent: bool | None = None,
+    ) -> None:
+        attempts = message.attempts + 1
+        if permanent is None:
+            permanent = isinstance(error, DeliveryFailure) and error.permanent
+        reason = f"{type(error).__name__}: {error}"
+        give_up = permanent or attempts >= self._settings.mail_max_attempts
+        async with self._sessionmaker() as db:
+            if give_up:
+                await repository.mark_failed(
+                    db, message.id, lease_id, attempts=attempts, error=reason
+                )
+            else:
+                next_attempt_at = now() + retry_delay(attempts, self.tuning)
+                await repository.mark_retry(
+                    db,
+                    message.id,
+                    lease_id,
+                    attempts=attempts,
+                    next_attempt_at=next_attempt_at,
+                    error=reason,
+                )
+            await db.commit()
+        log = logger.error if give_up else logger.warning
+        log(
+            "mail_failed" if give_up else "mail_retry_scheduled",
+            outbox_id=str(message.id),
+            message_id=message.message_id,
+            template=message.template,
+            attempts=attempts,
+            error=reason[:300],
+        )
+
+    async def _release(self, messages: list[OutboxMessage], lease_id: str) -> None:
+        async with self._sessionmaker() as db:
+            await repository.release(db, [message.id for message in messages], lease_id)
+            await db.commit()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll; safe from any thread."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    def request_stop(self) -> None:
+        """Finish the message being sent, give the rest of the batch back, then stop."""
+        self._stopping = True
+        self.wake()
+
+    async def run(self) -> None:
+        """Deliver until `request_stop`: at each wake-up, and every `poll_seconds`."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        add_listener(self.wake)
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                try:
+                    await self.deliver_due()
+                except Exception:  # the database may be down: keep the loop alive
+                    logger.exception("mail_delivery_pass_failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self.tuning.poll_seconds)
+        finally:
+            remove_listener(self.wake)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="mail-delivery")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self.request_stop()
+        try:
+            await asyncio.wait_for(self._task, self.tuning.stop_timeout_seconds)
+        except TimeoutError:
+            logger.warning("mail_delivery_stop_timed_out")
+        finally:
+            self._task = None
+
+
+async def build_delivery(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tuning: DeliveryTuning | None = None,
+) -> MailDelivery:
+    """The delivery the settings describe; reads the DKIM key and CA bundle in a thread."""
+    signer = await asyncio.to_thread(load_signer, settings)
+    transport = await asyncio.to_thread(transport_for, settings)
+    return MailDelivery(settings, sessionmaker, transport=transport, signer=signer, tuning=tuning)

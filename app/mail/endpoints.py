@@ -1,0 +1,55 @@
+"""Unsubscribing from notification mail: from the web page, and RFC 8058 one-click.
+
+- `POST /unsubscribe` `{token}`: the page at `{PUBLIC_URL}/unsubscribe#token=...`
+  (the link in the mail's footer) posts the token from its fragment.
+- `POST /unsubscribe/one-click?token=...`: the URL of the `List-Unsubscribe` header.
+  Mailbox providers POST `List-Unsubscribe=One-Click` to it (form-encoded or
+  multipart); the token must be in the URL because the POST carries nothing else.
+  The body is not needed and not parsed. The token only ever unsubscribes.
+- `GET /unsubscribe/one-click?token=...`: a mail client without one-click opens the
+  URL; it changes nothing and redirects to the page, which asks before it posts.
+
+A bad token is answered with 400 `invalid_token`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
+
+from app.authz.policies import PublicRoute
+from app.core.dependencies import AppSettings, DbSession
+from app.mail.schemas import MAX_TOKEN_LENGTH, UnsubscribeRequest, UnsubscribeResult
+from app.mail.service import UNSUBSCRIBE_PAGE_PATH, unsubscribe
+from app.mail.tokens import read_unsubscribe_token
+
+router = APIRouter(tags=["mail"])
+TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+
+
+@router.post("/unsubscribe")
+async def unsubscribe_from_page(
+    body: UnsubscribeRequest, db: DbSession, settings: AppSettings, _: PublicRoute
+) -> UnsubscribeResult:
+    done = await unsubscribe(db, settings, body.token)
+    return UnsubscribeResult(unsubscribed=True, category=done.category)
+
+
+@router.post("/unsubscribe/one-click")
+async def unsubscribe_one_click(
+    token: TokenQuery, db: DbSession, settings: AppSettings, _: PublicRoute
+) -> UnsubscribeResult:
+    done = await unsubscribe(db, settings, token)
+    return UnsubscribeResult(unsubscribed=True, category=done.category)
+
+
+@router.get("/unsubscribe/one-click", status_code=303)
+async def open_unsubscribe_page(
+    token: TokenQuery, settings: AppSettings, _: PublicRoute
+) -> RedirectResponse:
+    read_unsubscribe_token(settings.signing_key(), token)  # a bad link fails here, not later
+    return RedirectResponse(
+        f"{settings.public_url}{UNSUBSCRIBE_PAGE_PATH}#token={token}", status_code=303
+    )
