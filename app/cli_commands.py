@@ -13,5 +13,7 @@ CommandDecorator = Callable[[str], Callable[[Any], Any]]
 
 def register_commands(command: CommandDecorator) -> list[Registrar]:
     """Each domain's `cli.register(command)` returns a function that adds its parsers."""
-    registrars: list[Registrar] = []
+    from app.mail import cli as mail_cli
+
+    registrars: list[Registrar] = [mail_cli.register(command)]
     return registrars

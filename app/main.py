@@ -13,6 +13,8 @@ from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.settings import Environment, Settings, get_settings
+from app.mail.endpoints import router as mail_router
+from app.mail.lifespan import mail_lifespan
 from app.meta.endpoints import router as meta_router
 
 API_PREFIX = "/api/v1"
@@ -20,8 +22,10 @@ API_PREFIX = "/api/v1"
 
 def _lifespan(database: Database) -> object:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mail_lifespan(app.state.settings, database) as mail_delivery:
+            app.state.mail_delivery = mail_delivery
+            yield
         await database.dispose()
 
     return lifespan
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     install_error_handlers(app)
     app.include_router(meta_router)
+    app.include_router(mail_router, prefix=API_PREFIX)
     assert_every_route_declares_a_policy(app)
     # Added last, so it runs first: everything inside it has a request ID.
     app.add_middleware(RequestContextMiddleware)
