@@ -4,5 +4,14 @@ from app.accounts import models as accounts_models
 from app.audit import models as audit_models
 from app.core.database import Base
 from app.mail import models as mail_models
+from app.orgs import models as orgs_models
+from app.spaces import models as spaces_models
 
-__all__ = ["Base", "accounts_models", "audit_models", "mail_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "mail_models",
+    "orgs_models",
+    "spaces_models",
+]

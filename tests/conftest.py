@@ -106,12 +106,12 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     clock.unfreeze()
     if "app" in request.fixturenames:
         application: FastAPI = request.getfixturevalue("app")
-        await _empty_tables(application)
+        await empty_tables(application)
     if "smtp_sink" in request.fixturenames:
         request.getfixturevalue("smtp_sink").clear()
 
 
-async def _empty_tables(application: FastAPI) -> None:
+async def empty_tables(application: FastAPI) -> None:
     engine = application.state.database.engine
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

@@ -155,17 +155,36 @@ class AccountService:
             raise EmailNotVerified()
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = await self.passwords.hash(password)
-        return await self._open_session(user, "account.login")
+        return await self.open_session(user, "account.login")
 
     async def _record_failed_login(self, user_id: uuid.UUID | None) -> None:
         record_event(self.db, "account.login_failed", self.meta, target_user_id=user_id)
         await self.db.commit()
 
-    async def _open_session(self, user: User, action: str) -> NewSession:
+    async def open_session(self, user: User, action: str) -> NewSession:
         token, session = start_session(self.db, self.settings, user.id, self.meta)
         record_event(self.db, action, self.meta, actor_user_id=user.id, target_id=str(session.id))
         await self.db.commit()
         return NewSession(user=user, token=token, session=session)
+
+    # -- accounts made for invitations -------------------------------------------------
+
+    async def email_is_taken(self, email: str) -> bool:
+        return await repository.email_is_taken(self.db, email)
+
+    async def create_invited_account(self, email: str, password: str, display_name: str) -> User:
+        """A verified account (the invite mail proved the address); the caller commits."""
+        check_password_policy(password, email=email)
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            password_hash=await self.passwords.hash(password),
+            display_name=display_name,
+            email_verified_at=now(),
+        )
+        self.db.add(user)
+        await self.db.flush()
+        return user
 
     # -- magic links ------------------------------------------------------------------
 
@@ -193,7 +212,7 @@ class AccountService:
             # whoever signed up with this address before them must not survive that.
             user.email_verified_at = now()
             user.password_hash = await self.passwords.hash(secrets.token_urlsafe(32))
-        return await self._open_session(user, "account.login_magic_link")
+        return await self.open_session(user, "account.login_magic_link")
 
     # -- password reset and change ----------------------------------------------------
 

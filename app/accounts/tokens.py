@@ -10,13 +10,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AccountToken, TokenPurpose
 from app.core.clock import now
 from app.core.errors import AppError
+from app.core.signing import timed_serializer
 
 TOKEN_LIFETIMES = {
     TokenPurpose.VERIFY_EMAIL: timedelta(hours=48),
@@ -32,17 +33,8 @@ class InvalidToken(AppError):
     message = "This link is invalid, already used or expired."
 
 
-class _ClockSigner(TimestampSigner):
-    """Reads time from app.core.clock, so expiry follows the injected clock in tests."""
-
-    def get_timestamp(self) -> int:
-        return int(now().timestamp())
-
-
 def _serializer(secret_key: str, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret_key, salt=f"roundtable.account-token.{purpose}", signer=_ClockSigner
-    )
+    return timed_serializer(secret_key, f"account-token.{purpose}")
 
 
 async def issue_token(

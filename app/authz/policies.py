@@ -6,12 +6,14 @@ walks the same routes. Use the typed aliases in route signatures:
 
     async def handler(_: PublicRoute) -> ...              # anyone, logged in or not
     async def handler(user: CurrentUser) -> ...           # a logged-in user
+    async def handler(org: MemberManager) -> ...          # a member of {org_id} who may
+                                                          # manage members (404 / 403)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -19,26 +21,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.accounts.sessions import AuthenticatedUser
 from app.authz.caller import MaybeUser
+from app.authz.marks import policy_name, route_policy
+from app.authz.org_context import OrgContext, org_policy
+from app.authz.permissions import Permission
 from app.core.errors import NotAuthenticated
-
-POLICY_ATTRIBUTE = "__route_policy__"
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def route_policy(name: str) -> Callable[[F], F]:
-    """Mark a dependency as a route policy called `name`."""
-
-    def mark(function: F) -> F:
-        setattr(function, POLICY_ATTRIBUTE, name)
-        return function
-
-    return mark
-
-
-def policy_name(call: object) -> str | None:
-    name = getattr(call, POLICY_ATTRIBUTE, None)
-    return name if isinstance(name, str) else None
 
 
 @route_policy("public")
@@ -58,6 +44,16 @@ async def authenticated(caller: MaybeUser) -> AuthenticatedUser:
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(authenticated)]
+
+# Members of the org in the path ({org_id}), with the permission each name says.
+OrgMember = Annotated[OrgContext, Depends(org_policy(Permission.ORG_READ))]
+OrgUpdater = Annotated[OrgContext, Depends(org_policy(Permission.ORG_UPDATE))]
+MemberManager = Annotated[OrgContext, Depends(org_policy(Permission.MEMBERS_MANAGE))]
+InviteManager = Annotated[OrgContext, Depends(org_policy(Permission.INVITES_MANAGE))]
+AuditReader = Annotated[OrgContext, Depends(org_policy(Permission.AUDIT_READ))]
+OrgOwner = Annotated[OrgContext, Depends(org_policy(Permission.OWNERSHIP_TRANSFER))]
+SpaceCreator = Annotated[OrgContext, Depends(org_policy(Permission.SPACES_CREATE))]
+SpaceManager = Annotated[OrgContext, Depends(org_policy(Permission.SPACES_MANAGE))]
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:

@@ -156,7 +156,8 @@ async def test_a_session_cookie_planted_before_login_is_not_adopted(
     client.cookies.set("session", planted)
     response = await log_in(client, EMAIL)
     assert response.status_code == 200
-    assert client.cookies["session"] != planted
+    issued = session_cookie(response.headers.get_list("set-cookie")).split(";")[0]
+    assert issued != f"session={planted}"
     attacker = new_client()
     attacker.cookies.set("session", planted)
     assert (await attacker.get("/api/v1/me")).status_code == 401

@@ -1,0 +1,225 @@
+"""The queries of orgs, memberships, invites and the org audit log.
+
+Every query of one org's data takes the `OrgContext` the authorization layer made
+and filters by its org, so a handler cannot reach another org's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.audit.models import AuditEvent
+from app.authz.org_context import OrgContext
+from app.core.clock import now
+from app.orgs.models import Invite, Membership, Org
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    user_id: uuid.UUID
+    role: str
+    display_name: str
+    email: str
+    payment_status: str
+    joined_at: datetime
+    membership_id: uuid.UUID
+
+
+_MEMBER_COLUMNS = (
+    Membership.user_id,
+    Membership.role,
+    User.display_name,
+    User.email,
+    Membership.payment_status,
+    Membership.joined_at,
+    Membership.id,
+)
+
+
+MemberSelect = Select[uuid.UUID, str, str, str, str, datetime, uuid.UUID]
+
+
+def _members_of(context: OrgContext) -> MemberSelect:
+    return (
+        select(*_MEMBER_COLUMNS)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == context.org_id)
+    )
+
+
+def _member_row(row: object) -> MemberRow:
+    return MemberRow(*row)  # type: ignore[misc]
+
+
+async def org_of(db: AsyncSession, context: OrgContext) -> Org | None:
+    return await db.get(Org, context.org_id)
+
+
+async def slug_is_taken(db: AsyncSession, slug: str) -> bool:
+    return (await db.execute(select(Org.id).where(Org.slug == slug))).first() is not None
+
+
+async def member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> MemberRow | None:
+    result = await db.execute(_members_of(context).where(Membership.user_id == user_id))
+    row = result.one_or_none()
+    return _member_row(row) if row is not None else None
+
+
+async def members_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[MemberRow]:
+    query = _members_of(context).order_by(Membership.joined_at, Membership.id).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(Membership.joined_at, Membership.id) > tuple_(*after))
+    return [_member_row(row) for row in (await db.execute(query)).all()]
+
+
+async def set_role(db: AsyncSession, context: OrgContext, user_id: uuid.UUID, role: str) -> None:
+    await db.execute(
+        update(Membership)
+        .where(Membership.org_id == context.org_id, Membership.user_id == user_id)
+        .values(role=role)
+    )
+
+
+async def remove_member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> None:
+    await db.execute(
+        delete(Membership).where(Membership.org_id == context.org_id, Membership.user_id == user_id)
+    )
+
+
+async def orgs_of_user(db: AsyncSession, user_id: uuid.UUID) -> list[tuple[Org, str]]:
+    """The caller's own orgs (no org context: this is the list the contexts come from)."""
+    result = await db.execute(
+        select(Org, Membership.role)
+        .join(Membership, Membership.org_id == Org.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Org.name, Org.id)
+    )
+    return [(org, role) for org, role in result.all()]
+
+
+async def membership_of_user(
+    db: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    """For invite acceptance, before any org context exists (the invite names the org)."""
+    result = await db.execute(
+        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+# -- invites ----------------------------------------------------------------------------
+
+
+async def invite(db: AsyncSession, context: OrgContext, invite_id: uuid.UUID) -> Invite | None:
+    result = await db.execute(
+        select(Invite).where(Invite.id == invite_id, Invite.org_id == context.org_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def pending_invites_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Invite]:
+    query = (
+        select(Invite)
+        .where(
+            Invite.org_id == context.org_id,
+            Invite.accepted_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now(),
+        )
+        .order_by(Invite.created_at, Invite.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(Invite.created_at, Invite.id) > tuple_(*after))
+    return list((await db.execute(query)).scalars())
+
+
+async def revoke_pending_invites_for(db: AsyncSession, context: OrgContext, email: str) -> None:
+    await db.execute(
+        update(Invite)
+        .where(
+            Invite.org_id == context.org_id,
+            Invite.email == email,
+            Invite.accepted_at.is_(None),
+            Invite.revoked_at.is_(None),
+        )
+        .values(revoked_at=now())
+    )
+
+
+async def invite_by_id(db: AsyncSession, invite_id: uuid.UUID) -> Invite | None:
+    """For the token-bearer (preview, accept): the signed token names the invite."""
+    return await db.get(Invite, invite_id)
+
+
+async def mark_invite_accepted(db: AsyncSession, invite_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Single use: only one acceptance can flip a pending invite."""
+    moment = now()
+    result = await db.execute(
+        update(Invite)
+        .where(
+            Invite.id == invite_id,
+            Invite.accepted_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > moment,
+        )
+        .values(accepted_at=moment, accepted_by=user_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- audit log --------------------------------------------------------------------------
+
+
+async def audit_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.org_id == context.org_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(*before))
+    return list((await db.execute(query)).scalars())
+
+
+async def members_by_email(db: AsyncSession, context: OrgContext, email: str) -> list[MemberRow]:
+    result = await db.execute(_members_of(context).where(User.email == email))
+    return [_member_row(row) for row in result.all()]
+
+
+async def invite_names(db: AsyncSession, invite: Invite) -> tuple[str, str]:
+    """The org's name and the inviter's display name: all a preview shows."""
+    result = await db.execute(
+        select(Org.name, User.display_name)
+        .select_from(Invite)
+        .join(Org, Org.id == Invite.org_id)
+        .join(User, User.id == Invite.invited_by)
+        .where(Invite.id == invite.id)
+    )
+    row = result.one()
+    return str(row[0]), str(row[1])

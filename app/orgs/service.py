@@ -1,0 +1,187 @@
+"""Org rules: creation, members and roles, ownership transfer, the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.sessions import AuthenticatedUser
+from app.audit.models import AuditEvent
+from app.audit.service import RequestMeta, record_event
+from app.authz.org_context import OrgContext, record_denial
+from app.authz.permissions import Role
+from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.pagination import PageRequest, cut_page, page_request
+from app.core.settings import Settings
+from app.orgs import repository
+from app.orgs.models import Membership, Org
+from app.orgs.repository import MemberRow
+from app.orgs.schemas import MemberOut
+from app.spaces.service import remove_from_all_spaces
+
+
+class OrgCreationDisabled(Forbidden):
+    code = "org_creation_disabled"
+    message = "Creating orgs is switched off here; ask the operator."
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+    message = "That slug is taken."
+
+
+def member_out(context: OrgContext, row: MemberRow) -> MemberOut:
+    return MemberOut(
+        id=row.membership_id,
+        user_id=row.user_id,
+        role=Role(row.role),
+        display_name=row.display_name,
+        email=row.email if may_see_email_of(context, row.user_id) else None,
+        joined_at=row.joined_at,
+    )
+
+
+async def create_org_with_owner(
+    db: AsyncSession, name: str, slug: str, owner_id: uuid.UUID, meta: RequestMeta
+) -> Org:
+    """A new org and its owner's membership, in one transaction (also used by the CLI)."""
+    if await repository.slug_is_taken(db, slug):
+        raise SlugTaken()
+    org = Org(id=uuid.uuid4(), name=name, slug=slug)
+    db.add(org)
+    await db.flush()
+    db.add(Membership(org_id=org.id, user_id=owner_id, role=Role.OWNER))
+    record_event(db, "org.created", meta, org_id=org.id, actor_user_id=owner_id)
+    try:
+        await db.commit()
+    except IntegrityError as exc:
+        await db.rollback()
+        raise SlugTaken() from exc
+    return org
+
+
+class OrgService:
+    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
+        self.db = db
+        self.settings = settings
+        self.meta = meta
+
+    def _page(self, scope: str, limit: int, cursor: str | None) -> PageRequest:
+        return page_request(self.settings.signing_key(), scope, limit, cursor)
+
+    async def _deny(self, context: OrgContext, attempted: str) -> Forbidden:
+        await record_denial(self.db, context, self.meta, attempted)
+        return Forbidden()
+
+    async def create(self, caller: AuthenticatedUser, name: str, slug: str) -> Org:
+        if not self.settings.allow_org_creation:
+            raise OrgCreationDisabled()
+        return await create_org_with_owner(self.db, name, slug, caller.id, self.meta)
+
+    async def org(self, context: OrgContext) -> Org:
+        org = await repository.org_of(self.db, context)
+        if org is None:
+            raise NotFound()
+        return org
+
+    async def update(self, context: OrgContext, name: str | None, slug: str | None) -> Org:
+        org = await self.org(context)
+        if slug is not None and slug != org.slug:
+            if await repository.slug_is_taken(self.db, slug):
+                raise SlugTaken()
+            org.slug = slug
+        if name is not None:
+            org.name = name
+        record_event(
+            self.db, "org.updated", self.meta, org_id=org.id, actor_user_id=context.user_id
+        )
+        await self.db.commit()
+        return org
+
+    async def my_orgs(self, caller: AuthenticatedUser) -> list[tuple[Org, str]]:
+        return await repository.orgs_of_user(self.db, caller.id)
+
+    # -- members ----------------------------------------------------------------------
+
+    async def members(
+        self, context: OrgContext, limit: int, cursor: str | None
+    ) -> tuple[list[MemberOut], str | None]:
+        scope = f"members:{context.org_id}"
+        page = self._page(scope, limit, cursor)
+        rows = await repository.members_page(
+            self.db, context, after=page.after, limit=page.limit + 1
+        )
+        items, next_cursor = cut_page(
+            rows,
+            page.limit,
+            lambda row: (row.joined_at, row.membership_id),
+            self.settings.signing_key(),
+            scope,
+        )
+        return [member_out(context, row) for row in items], next_cursor
+
+    async def member(self, context: OrgContext, user_id: uuid.UUID) -> MemberRow:
+        row = await repository.member(self.db, context, user_id)
+        if row is None:
+            raise NotFound()
+        return row
+
+    async def change_role(
+        self, context: OrgContext, user_id: uuid.UUID, new_role: Role
+    ) -> MemberRow:
+        target = await self.member(context, user_id)
+        if not may_assign_role(context, Role(target.role), new_role):
+            raise await self._deny(context, f"role {target.role} -> {new_role}")
+        await repository.set_role(self.db, context, user_id, new_role)
+        record_event(
+            self.db, "member.role_changed", self.meta, org_id=context.org_id,
+            actor_user_id=context.user_id, target_user_id=user_id,
+            details={"from": target.role, "to": str(new_role)},
+        )  # fmt: skip
+        await self.db.commit()
+        return await self.member(context, user_id)
+
+    async def remove(self, context: OrgContext, user_id: uuid.UUID) -> None:
+        target = await self.member(context, user_id)
+        if not may_remove_member(context, user_id, Role(target.role)):
+            raise await self._deny(context, "remove member")
+        await remove_from_all_spaces(self.db, context, user_id)
+        await repository.remove_member(self.db, context, user_id)
+        action = "member.left" if user_id == context.user_id else "member.removed"
+        record_event(
+            self.db, action, self.meta, org_id=context.org_id,
+            actor_user_id=context.user_id, target_user_id=user_id,
+        )  # fmt: skip
+        await self.db.commit()
+
+    async def transfer_ownership(self, context: OrgContext, user_id: uuid.UUID) -> None:
+        """The owner hands the org to another member and stays on as an admin."""
+        target = await self.member(context, user_id)
+        if user_id == context.user_id or context.role != Role.OWNER:
+            raise await self._deny(context, "transfer ownership")
+        await repository.set_role(self.db, context, user_id, Role.OWNER)
+        await repository.set_role(self.db, context, context.user_id, Role.ADMIN)
+        record_event(
+            self.db, "org.ownership_transferred", self.meta, org_id=context.org_id,
+            actor_user_id=context.user_id, target_user_id=user_id,
+            details={"previous_role_of_new_owner": target.role},
+        )  # fmt: skip
+        await self.db.commit()
+
+    # -- audit log --------------------------------------------------------------------
+
+    async def audit_log(
+        self, context: OrgContext, limit: int, cursor: str | None
+    ) -> tuple[list[AuditEvent], str | None]:
+        scope = f"audit:{context.org_id}"
+        page = self._page(scope, limit, cursor)
+        rows = await repository.audit_page(
+            self.db, context, before=page.after, limit=page.limit + 1
+        )
+        return cut_page(
+            rows, page.limit, lambda event: (event.created_at, event.id),
+            self.settings.signing_key(), scope,
+        )  # fmt: skip
