@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import now
+from app.core.database import Database
 from app.core.settings import Settings
 from app.mail import repository
 from app.mail.addresses import sender_address
@@ -69,14 +70,14 @@ class MailDelivery:
     def __init__(
         self,
         settings: Settings,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        database: Database,
         *,
         transport: Transport,
         signer: DkimSigner | None,
         tuning: DeliveryTuning | None = None,
     ) -> None:
         self._settings = settings
-        self._sessionmaker = sessionmaker
+        self._database = database
         self._transport = transport
         self._signer = signer
         self.tuning = tuning or DeliveryTuning()
@@ -89,51 +90,61 @@ class MailDelivery:
     # -- one pass ------------------------------------------------------------------------
 
     async def deliver_due(self) -> int:
-        """Send every message due now; returns how many were sent."""
+        """Send every message due now; returns how many were sent.
+
+        One connection serves the whole pass, each claim and outcome committed on its
+        own: a connection per outcome would cost more than the SMTP exchange on SQLite.
+        """
         sent = 0
-        while not self._stopping:
-            lease_id = uuid.uuid4().hex
-            lease_until = now() + self.tuning.lease
-            async with self._sessionmaker() as db:
-                batch = await repository.claim_due(
-                    db,
-                    now=now(),
-                    lease_until=lease_until,
-                    lease_id=lease_id,
-                    limit=self.tuning.batch_size,
-                )
-                await db.commit()
-            if not batch:
-                break
-            batch_sent, server_down = await self._deliver_batch(batch, lease_id, lease_until)
-            sent += batch_sent
-            if server_down:  # the rest waits for its retry time instead of hammering
-                break
+        async with self._database.engine.connect() as connection:
+            db = self._database.sessionmaker(bind=connection)
+            try:
+                while not self._stopping:
+                    batch_sent, more = await self._claim_and_deliver(db)
+                    sent += batch_sent
+                    if not more:
+                        break
+            finally:
+                await db.close()
         return sent
 
+    async def _claim_and_deliver(self, db: AsyncSession) -> tuple[int, bool]:
+        """One batch: (how many were sent, whether to look for another)."""
+        lease_id = uuid.uuid4().hex
+        lease_until = now() + self.tuning.lease
+        batch = await repository.claim_due(
+            db, now=now(), lease_until=lease_until, lease_id=lease_id, limit=self.tuning.batch_size
+        )
+        await db.commit()
+        if not batch:
+            return 0, False
+        sent, server_down = await self._deliver_batch(db, batch, lease_id, lease_until)
+        # With the server down, the rest waits for its retry time instead of hammering it.
+        return sent, not server_down
+
     async def _deliver_batch(
-        self, batch: list[OutboxMessage], lease_id: str, lease_until: datetime
+        self, db: AsyncSession, batch: list[OutboxMessage], lease_id: str, lease_until: datetime
     ) -> tuple[int, bool]:
         """Send a claimed batch over one connection: (how many were sent, server down)."""
         sent = 0
         async with self._transport.connection() as connection:
             for index, message in enumerate(batch):
                 if self._stopping or now() > lease_until - self.tuning.lease_margin:
-                    await self._release(batch[index:], lease_id)
+                    await self._release(db, batch[index:], lease_id)
                     break
                 try:
                     await self._send(connection, message)
                 except ConnectionFailure as exc:
                     for unsent in batch[index:]:
-                        await self._record_failure(unsent, lease_id, exc)
+                        await self._record_failure(db, unsent, lease_id, exc)
                     return sent, True
                 except DeliveryFailure as exc:
-                    await self._record_failure(message, lease_id, exc)
+                    await self._record_failure(db, message, lease_id, exc)
                 except Exception as exc:
                     logger.exception("mail_unsendable", outbox_id=str(message.id))
-                    await self._record_failure(message, lease_id, exc, permanent=True)
+                    await self._record_failure(db, message, lease_id, exc, permanent=True)
                 else:
-                    await self._record_sent(message, lease_id)
+                    await self._record_sent(db, message, lease_id)
                     sent += 1
         return sent, False
 
@@ -154,12 +165,11 @@ class MailDelivery:
 
     # -- outcomes ------------------------------------------------------------------------
 
-    async def _record_sent(self, message: OutboxMessage, lease_id: str) -> None:
-        async with self._sessionmaker() as db:
-            kept = await repository.mark_sent(
-                db, message.id, lease_id, attempts=message.attempts + 1, sent_at=now()
-            )
-            await db.commit()
+    async def _record_sent(self, db: AsyncSession, message: OutboxMessage, lease_id: str) -> None:
+        kept = await repository.mark_sent(
+            db, message.id, lease_id, attempts=message.attempts + 1, sent_at=now()
+        )
+        await db.commit()
         logger.info(
             "mail_sent",
             outbox_id=str(message.id),
@@ -172,6 +182,7 @@ class MailDelivery:
 
     async def _record_failure(
         self,
+        db: AsyncSession,
         message: OutboxMessage,
         lease_id: str,
         error: Exception,
@@ -183,22 +194,19 @@ class MailDelivery:
             permanent = isinstance(error, DeliveryFailure) and error.permanent
         reason = f"{type(error).__name__}: {error}"
         give_up = permanent or attempts >= self._settings.mail_max_attempts
-        async with self._sessionmaker() as db:
-            if give_up:
-                await repository.mark_failed(
-                    db, message.id, lease_id, attempts=attempts, error=reason
-                )
-            else:
-                next_attempt_at = now() + retry_delay(attempts, self.tuning)
-                await repository.mark_retry(
-                    db,
-                    message.id,
-                    lease_id,
-                    attempts=attempts,
-                    next_attempt_at=next_attempt_at,
-                    error=reason,
-                )
-            await db.commit()
+        if give_up:
+            await repository.mark_failed(db, message.id, lease_id, attempts=attempts, error=reason)
+        else:
+            next_attempt_at = now() + retry_delay(attempts, self.tuning)
+            await repository.mark_retry(
+                db,
+                message.id,
+                lease_id,
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
+                error=reason,
+            )
+        await db.commit()
         log = logger.error if give_up else logger.warning
         log(
             "mail_failed" if give_up else "mail_retry_scheduled",
@@ -209,10 +217,11 @@ class MailDelivery:
             error=reason[:300],
         )
 
-    async def _release(self, messages: list[OutboxMessage], lease_id: str) -> None:
-        async with self._sessionmaker() as db:
-            await repository.release(db, [message.id for message in messages], lease_id)
-            await db.commit()
+    async def _release(
+        self, db: AsyncSession, messages: list[OutboxMessage], lease_id: str
+    ) -> None:
+        await repository.release(db, [message.id for message in messages], lease_id)
+        await db.commit()
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -260,10 +269,10 @@ class MailDelivery:
 
 async def build_delivery(
     settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    database: Database,
     tuning: DeliveryTuning | None = None,
 ) -> MailDelivery:
     """The delivery the settings describe; reads the DKIM key and CA bundle in a thread."""
     signer = await asyncio.to_thread(load_signer, settings)
     transport = await asyncio.to_thread(transport_for, settings)
-    return MailDelivery(settings, sessionmaker, transport=transport, signer=signer, tuning=tuning)
+    return MailDelivery(settings, database, transport=transport, signer=signer, tuning=tuning)

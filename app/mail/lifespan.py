@@ -20,7 +20,7 @@ async def mail_lifespan(
     if settings.email_delivery != EmailDelivery.INLINE:
         yield None
         return
-    delivery = await build_delivery(settings, database.sessionmaker)
+    delivery = await build_delivery(settings, database)
     delivery.start()
     try:
         yield delivery

@@ -21,7 +21,7 @@ WORKER_TUNING = DeliveryTuning(poll_seconds=2.0, lease=timedelta(minutes=5))
 async def run_worker(settings: Settings, tuning: DeliveryTuning = WORKER_TUNING) -> None:
     database = Database(settings)
     bind_mail_settings(database.engine, settings)
-    delivery = await build_delivery(settings, database.sessionmaker, tuning)
+    delivery = await build_delivery(settings, database, tuning)
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, delivery.request_stop)

@@ -89,14 +89,15 @@ class Outbox:
         """A delivery on this outbox; `own_engine` gives it connections of its own."""
         settings = self.settings
         if overrides:
-            settings = make_settings(self.settings.database_url, self.smtp_port, **overrides)
+            port = overrides.pop("smtp_port", self.smtp_port)
+            settings = make_settings(self.settings.database_url, port, **overrides)
         database = self.database
         if own_engine:
             database = Database(settings)
             self._extra_databases.append(database)
         return MailDelivery(
             settings,
-            database.sessionmaker,
+            database,
             transport=transport_for(settings),
             signer=signer,
             tuning=tuning,
