@@ -59,6 +59,10 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "email_from": "no-reply@roundtable.test",
         "redis_url": os.environ.get("REDIS_URL") or None,
         "mail_max_attempts": 3,
+        # Cheaper hashing keeps the suite fast; production keeps the OWASP minimum
+        # (19 MiB, t=2), which test_passwords checks is what the settings default to.
+        "argon2_memory_kib": 8192,
+        "argon2_time_cost": 1,
     }
     values.update(overrides)
     return load_settings(**values)
@@ -104,7 +108,7 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test starts with empty tables, an empty mailbox and the real clock."""
     yield
     clock.unfreeze()
-    if "app" in request.fixturenames:
+    if {"app", "settings"} & set(request.fixturenames):
         application: FastAPI = request.getfixturevalue("app")
         await empty_tables(application)
     if "smtp_sink" in request.fixturenames:

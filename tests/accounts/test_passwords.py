@@ -44,7 +44,7 @@ async def test_a_hash_with_old_costs_is_replaced_at_the_next_login(
     client: AsyncClient, smtp_sink: SmtpSink, app: FastAPI
 ) -> None:
     member = await verified_member(client, smtp_sink, EMAIL)
-    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(member.password)
+    old = PasswordHasher(time_cost=1, memory_cost=4096, parallelism=1).hash(member.password)
     async with app.state.database.sessionmaker() as db:
         user = (await db.execute(select(User).where(User.email == EMAIL))).scalar_one()
         user.password_hash = old
@@ -52,7 +52,7 @@ async def test_a_hash_with_old_costs_is_replaced_at_the_next_login(
     assert (await log_in(client, EMAIL)).status_code == 200
     renewed = await stored_hash(app)
     assert renewed != old
-    assert "m=8192,t=1" not in renewed
+    assert "m=4096,t=1" not in renewed
     assert (await log_in(client, EMAIL)).status_code == 200
 
 
@@ -117,3 +117,10 @@ async def test_a_changed_password_follows_the_same_policy(
         json={"current_password": member.password, "new_password": "password"},
     )
     assert response.status_code == 422
+
+
+def test_the_default_costs_are_owasps_minimum_for_argon2id() -> None:
+    defaults = Settings.model_fields
+    assert defaults["argon2_memory_kib"].default == 19_456
+    assert defaults["argon2_time_cost"].default == 2
+    assert defaults["argon2_parallelism"].default == 1
