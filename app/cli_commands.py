@@ -13,7 +13,8 @@ CommandDecorator = Callable[[str], Callable[[Any], Any]]
 
 def register_commands(command: CommandDecorator) -> list[Registrar]:
     """Each domain's `cli.register(command)` returns a function that adds its parsers."""
+    from app.core import cloudflare
     from app.mail import cli as mail_cli
 
-    registrars: list[Registrar] = [mail_cli.register(command)]
+    registrars: list[Registrar] = [cloudflare.register(command), mail_cli.register(command)]
     return registrars

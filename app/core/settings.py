@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.core.ratelimit_defaults import DEFAULT_RATE_LIMITS
+from app.core.middleware.trusted_proxy import TrustedProxies
+from app.core.ratelimit_defaults import DEFAULT_RATE_LIMITS, merged_rate_limits
 
 MIN_SECRET_BYTES = 32
 KNOWN_PLACEHOLDERS = frozenset(
@@ -89,6 +90,7 @@ class Settings(BaseSettings):
     allow_org_creation: bool | None = None
     rate_limits_enabled: bool = True
     rate_limits: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    rate_limit_key_prefix: str | None = None  # Redis key prefix; apps sharing one share limits
 
     debug: bool = False
     host: str = "127.0.0.1"
@@ -106,6 +108,17 @@ class Settings(BaseSettings):
     _split = field_validator("allowed_hosts", "cors_origins", "trusted_proxies", mode="before")(
         _split_commas
     )
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _complete_rate_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        return merged_rate_limits(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
+        TrustedProxies.parse(value)
+        return value
 
     @field_validator("public_url")
     @classmethod
