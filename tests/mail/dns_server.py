@@ -26,6 +26,7 @@ class LocalDnsServer:
         self._records: dict[tuple[dns.name.Name, int], dns.rrset.RRset] = {}
         self._lock = threading.Lock()
         self._running = False
+        self.failing = False  # answer SERVFAIL to everything, as a broken DNS does
         self._thread = threading.Thread(target=self._serve, name="local-dns", daemon=True)
 
     @property
@@ -45,6 +46,7 @@ class LocalDnsServer:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+        self.failing = False
 
     def add(self, name: str, rdtype: str, *values: str, ttl: int = 300) -> None:
         """Add records in presentation form, e.g. add("d.test", "TXT", '"v=spf1 -all"')."""
@@ -64,11 +66,15 @@ class LocalDnsServer:
             if existing is None:
                 self._records[(rrset.name, rrset.rdtype)] = rrset
             else:
-                existing.union_update(rrset)
+                for rdata in rrset:
+                    existing.add(rdata)
 
     def _answer(self, query: dns.message.Message) -> dns.message.Message:
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
+        if self.failing:
+            response.set_rcode(dns.rcode.SERVFAIL)
+            return response
         question = query.question[0]
         with self._lock:
             found = self._records.get((question.name, question.rdtype))
