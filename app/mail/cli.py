@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli_commands import CommandDecorator, Registrar, SubParsers
-from app.core.logging import configure_logging
-from app.core.settings import Environment, Settings, load_settings
-from app.mail.addresses import sender_domain
-from app.mail.dkim_keys import (
-    generate_private_key,
-    load_private_key,
-    public_key_base64,
-    write_private_key,
-)
-from app.mail.dns_check import check_domain, resolver_for
-from app.mail.dns_records import recommended_records
-from app.mail.worker import run_worker
+
+if TYPE_CHECKING:
+    from app.core.settings import Settings
+
+# The commands import what they need when they run, so that `python -m app serve`
+# does not load checkdmarc or the delivery machinery.
 
 DEFAULT_SELECTOR = "roundtable"
 
 
 def worker(_args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.core.logging import configure_logging
+    from app.core.settings import Environment, load_settings
+    from app.mail.worker import run_worker
+
     settings = load_settings()
     configure_logging(
         json_lines=settings.environment != Environment.DEVELOPMENT, level=settings.log_level
@@ -34,6 +34,13 @@ def worker(_args: argparse.Namespace) -> int:
 
 
 def _public_key(settings: Settings, generate: Path | None) -> str | None:
+    from app.mail.dkim_keys import (
+        generate_private_key,
+        load_private_key,
+        public_key_base64,
+        write_private_key,
+    )
+
     if generate is not None:
         key = generate_private_key()
         write_private_key(generate, key)
@@ -45,6 +52,8 @@ def _public_key(settings: Settings, generate: Path | None) -> str | None:
 
 
 def _print_records(args: argparse.Namespace, settings: Settings, public_key: str | None) -> None:
+    from app.mail.dns_records import recommended_records
+
     records = recommended_records(
         args.domain,
         selector=args.selector,
@@ -70,6 +79,10 @@ def _print_records(args: argparse.Namespace, settings: Settings, public_key: str
 
 
 def dns_records(args: argparse.Namespace) -> int:
+    from app.core.settings import load_settings
+    from app.mail.addresses import sender_domain
+    from app.mail.dns_check import check_domain, resolver_for
+
     settings = load_settings()
     args.domain = (args.domain or sender_domain(settings)).lower().rstrip(".")
     args.selector = args.selector or settings.dkim_selector or DEFAULT_SELECTOR

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import delete, select
 
 from app.core.database import Database
+from app.core.logging import configure_logging
 from app.core.migrations import upgrade
 from app.core.settings import Settings
 from app.mail.delivery import DeliveryTuning, MailDelivery
@@ -140,6 +141,12 @@ def refusing_sink(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
     yield smtp_sink
     smtp_sink.refusing = False
     smtp_sink.refusal = "451 try again later"
+
+
+@pytest.fixture
+def json_logs() -> None:
+    """The log set-up the app has outside development (JSON lines, redacted)."""
+    configure_logging(json_lines=True)
 
 
 @pytest.fixture(scope="session")

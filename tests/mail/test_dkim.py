@@ -138,7 +138,7 @@ async def test_without_a_key_mail_goes_out_unsigned_after_one_warning_at_start_u
     outbox: Outbox,
     smtp_sink: SmtpSink,
     capsys: pytest.CaptureFixture[str],
-    app: object,  # the app configures the JSON logs
+    json_logs: None,
 ) -> None:
     capsys.readouterr()
     delivery = await build_delivery(outbox.settings, outbox.database)

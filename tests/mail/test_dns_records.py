@@ -17,6 +17,7 @@ import pytest
 from checkdmarc.dmarc import parse_dmarc_record
 from checkdmarc.spf import parse_spf_record
 from cryptography.hazmat.primitives.asymmetric import rsa
+from dns.rdtypes.ANY.TXT import TXT
 
 from app.__main__ import main
 from app.mail.dkim_keys import generate_private_key, public_key_base64
@@ -55,6 +56,7 @@ def txt_values(zone_text: str) -> dict[str, list[str]]:
     zone = dns.zone.from_text(zone_text, origin=dns.name.root, relativize=False, check_origin=False)
     values: dict[str, list[str]] = {}
     for name, _ttl, rdata in zone.iterate_rdatas("TXT"):
+        assert isinstance(rdata, TXT)
         joined = b"".join(rdata.strings).decode()
         values.setdefault(name.to_text().rstrip("."), []).append(joined)
     return values

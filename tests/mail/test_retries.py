@@ -7,7 +7,6 @@ import socket
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
 
 from app.core.clock import clock, now
 from app.mail import repository
@@ -110,7 +109,7 @@ def test_retry_delays_double_up_to_the_cap_with_jitter_below_each_ceiling() -> N
 async def test_after_the_last_attempt_the_mail_is_failed_and_logged_without_its_body(
     outbox: Outbox,
     refusing_sink: SmtpSink,
-    app: FastAPI,  # the app configures the JSON logs
+    json_logs: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     clock.freeze()
