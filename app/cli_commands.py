@@ -15,6 +15,11 @@ def register_commands(command: CommandDecorator) -> list[Registrar]:
     """Each domain's `cli.register(command)` returns a function that adds its parsers."""
     from app.core import cloudflare
     from app.mail import cli as mail_cli
+    from app.orgs import cli as orgs_cli
 
-    registrars: list[Registrar] = [cloudflare.register(command), mail_cli.register(command)]
+    registrars: list[Registrar] = [
+        cloudflare.register(command),
+        mail_cli.register(command),
+        orgs_cli.register(command),
+    ]
     return registrars

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import delete, text
+from sqlalchemy import delete, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core.clock import clock
 from app.core.migrations import upgrade
+from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, load_settings
 from app.models import Base
 from tests.support.smtp_sink import SmtpSink
@@ -82,6 +84,22 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 
 
+@pytest.fixture(scope="session")
+async def unlimited_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with rate limits off, for tests that measure something else (timing, say)."""
+    from app.main import create_app
+
+    application = create_app(settings.model_copy(update={"rate_limits_enabled": False}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def unlimited_client(unlimited_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=unlimited_app), base_url=PUBLIC_URL) as http:
+        yield http
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(transport=ASGITransport(app=app), base_url=PUBLIC_URL) as http:
@@ -105,22 +123,37 @@ async def new_client(app: FastAPI) -> AsyncIterator[Callable[..., AsyncClient]]:
 
 @pytest.fixture(autouse=True)
 async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts with empty tables, an empty mailbox and the real clock."""
+    """Every test starts with empty tables, fresh rate limits, no mail and the real clock."""
     yield
     clock.unfreeze()
-    if {"app", "settings"} & set(request.fixturenames):
+    if request.node.get_closest_marker("manages_database"):
+        return
+    used = set(request.fixturenames)
+    if "app" in used:
         application: FastAPI = request.getfixturevalue("app")
-        await empty_tables(application)
-    if "smtp_sink" in request.fixturenames:
+        await empty_tables(application.state.database.engine)
+        await _fresh_rate_limits(application)
+    elif "settings" in used:
+        engine = create_async_engine(request.getfixturevalue("settings").database_url)
+        await empty_tables(engine)
+        await engine.dispose()
+    if "smtp_sink" in used:
         request.getfixturevalue("smtp_sink").clear()
 
 
-async def empty_tables(application: FastAPI) -> None:
-    engine = application.state.database.engine
+async def _fresh_rate_limits(application: FastAPI) -> None:
+    """Counters do not carry from one test to the next (a new limiter, a new key prefix)."""
+    await application.state.rate_limiter.close()
+    application.state.rate_limiter = RateLimiter.from_settings(application.state.settings)
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
+        existing = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+        tables = [table for table in Base.metadata.sorted_tables if table.name in existing]
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            names = ", ".join(f'"{table.name}"' for table in tables)
             await connection.execute(text(f"TRUNCATE {names} CASCADE"))
         else:
-            for table in reversed(Base.metadata.sorted_tables):
+            for table in reversed(tables):
                 await connection.execute(delete(table))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
@@ -24,10 +24,16 @@ from app.accounts.schemas import (
     SignupRequest,
     TokenRequest,
 )
-from app.accounts.service import AccountService, NewSession
+from app.accounts.service import (
+    AccountService,
+    InvalidCredentials,
+    NewSession,
+    WrongCurrentPassword,
+)
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures
 
 auth_router = APIRouter(prefix="/auth", tags=["accounts"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -45,6 +51,11 @@ async def account_service(
 Accounts = Annotated[AccountService, Depends(account_service)]
 
 
+def limited(name: str) -> Any:
+    """The route dependency counting each request against the IP-keyed limit `name`."""
+    return Depends(limit_by_ip(name))
+
+
 def me_of(user: User) -> Me:
     return Me(
         id=user.id,
@@ -60,35 +71,54 @@ def logged_in(response: Response, settings: AppSettings, new: NewSession) -> Log
     return LoggedIn(user=me_of(new.user), csrf_token=csrf)
 
 
-@auth_router.post("/signup", status_code=status.HTTP_202_ACCEPTED)
-async def signup(_: PublicRoute, body: SignupRequest, accounts: Accounts) -> Accepted:
+@auth_router.post(
+    "/signup", status_code=status.HTTP_202_ACCEPTED, dependencies=[limited("signup_ip")]
+)
+async def signup(
+    _: PublicRoute, request: Request, body: SignupRequest, accounts: Accounts
+) -> Accepted:
+    await enforce_limit(request, "signup_account", body.email)
     await accounts.signup(body.email, body.password, body.display_name)
     return SIGNUP_ACCEPTED
 
 
-@auth_router.post("/verify-email")
+@auth_router.post("/verify-email", dependencies=[limited("token_exchange_ip")])
 async def verify_email(_: PublicRoute, body: TokenRequest, accounts: Accounts) -> Me:
     return me_of(await accounts.verify_email(body.token))
 
 
-@auth_router.post("/login")
+@auth_router.post("/login", dependencies=[limited("login_ip")])
 async def login(
     _: PublicRoute,
+    request: Request,
     body: LoginRequest,
     accounts: Accounts,
     response: Response,
     settings: AppSettings,
 ) -> LoggedIn:
-    return logged_in(response, settings, await accounts.login(body.email, body.password))
+    """Wrong passwords slow an account down (per address first), see app.core.ratelimit."""
+    await login_failures.check(request, body.email)
+    try:
+        new_session = await accounts.login(body.email, body.password)
+    except InvalidCredentials:
+        await login_failures.record(request, body.email)
+        raise
+    await login_failures.forget(request, body.email)
+    return logged_in(response, settings, new_session)
 
 
-@auth_router.post("/magic-link", status_code=status.HTTP_202_ACCEPTED)
-async def request_magic_link(_: PublicRoute, body: EmailRequest, accounts: Accounts) -> Accepted:
+@auth_router.post(
+    "/magic-link", status_code=status.HTTP_202_ACCEPTED, dependencies=[limited("magic_link_ip")]
+)
+async def request_magic_link(
+    _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
+) -> Accepted:
+    await enforce_limit(request, "magic_link_account", body.email)
     await accounts.request_magic_link(body.email)
     return LINK_ACCEPTED
 
 
-@auth_router.post("/magic-link/consume")
+@auth_router.post("/magic-link/consume", dependencies=[limited("token_exchange_ip")])
 async def consume_magic_link(
     _: PublicRoute,
     body: TokenRequest,
@@ -99,15 +129,24 @@ async def consume_magic_link(
     return logged_in(response, settings, await accounts.consume_magic_link(body.token))
 
 
-@auth_router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+@auth_router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[limited("password_reset_ip")],
+)
 async def request_password_reset(
-    _: PublicRoute, body: EmailRequest, accounts: Accounts
+    _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
 ) -> Accepted:
+    await enforce_limit(request, "password_reset_account", body.email)
     await accounts.request_password_reset(body.email)
     return LINK_ACCEPTED
 
 
-@auth_router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[limited("token_exchange_ip")],
+)
 async def confirm_password_reset(
     _: PublicRoute,
     body: PasswordResetConfirm,
@@ -143,9 +182,15 @@ async def logout_all(
 
 @auth_router.post("/password-change", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    user: CurrentUser, body: PasswordChangeRequest, accounts: Accounts
+    user: CurrentUser, request: Request, body: PasswordChangeRequest, accounts: Accounts
 ) -> None:
-    await accounts.change_password(user, body.current_password, body.new_password)
+    """Guessing the current password here counts like wrong passwords at login."""
+    await login_failures.check(request, user.email)
+    try:
+        await accounts.change_password(user, body.current_password, body.new_password)
+    except WrongCurrentPassword:
+        await login_failures.record(request, user.email)
+        raise
 
 
 @me_router.get("")
@@ -184,13 +229,18 @@ async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accoun
 
 @me_router.post("/email-change", status_code=status.HTTP_202_ACCEPTED)
 async def request_email_change(
-    user: CurrentUser, body: EmailChangeRequest, accounts: Accounts
+    user: CurrentUser, request: Request, body: EmailChangeRequest, accounts: Accounts
 ) -> Accepted:
-    await accounts.request_email_change(user, body.new_email, body.current_password)
+    await login_failures.check(request, user.email)
+    try:
+        await accounts.request_email_change(user, body.new_email, body.current_password)
+    except WrongCurrentPassword:
+        await login_failures.record(request, user.email)
+        raise
     return Accepted(message="We have sent a confirmation link to the new address.")
 
 
-@me_router.post("/email-change/confirm")
+@me_router.post("/email-change/confirm", dependencies=[limited("token_exchange_ip")])
 async def confirm_email_change(
     _: PublicRoute, caller: MaybeUser, body: TokenRequest, accounts: Accounts
 ) -> Me:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.accounts.cookies import set_session_cookies
-from app.accounts.endpoints import Accounts
+from app.accounts.endpoints import Accounts, limited
 from app.audit.models import AuditEvent
 from app.authz.caller import MaybeUser
 from app.authz.policies import (
@@ -168,12 +168,12 @@ async def revoke_invite(org: InviteManager, invite_id: uuid.UUID, invites: Invit
     await invites.revoke(org, invite_id)
 
 
-@invites_router.post("/preview")
+@invites_router.post("/preview", dependencies=[limited("token_exchange_ip")])
 async def preview_invite(_: PublicRoute, body: InviteToken, invites: Invites) -> InvitePreview:
     return await invites.preview(body.token)
 
 
-@invites_router.post("/accept")
+@invites_router.post("/accept", dependencies=[limited("invite_accept_ip")])
 async def accept_invite(
     _: PublicRoute,
     caller: MaybeUser,

@@ -20,6 +20,7 @@ from app.authz.policies import api_routes
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import empty_tables
+from tests.support import world_content  # noqa: F401  (seeds spaces, posts, messages)
 from tests.support.world import CALLERS, World, seed_world
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -55,7 +56,7 @@ class _Seeded:
 async def seeded(matrix_app: FastAPI) -> AsyncIterator[_Seeded]:
     holder = _Seeded()
     yield holder
-    await empty_tables(matrix_app)
+    await empty_tables(matrix_app.state.database.engine)
 
 
 @pytest.fixture
@@ -67,10 +68,11 @@ async def world(
             seeded.world = await seed_world(db, settings)
     yield seeded.world
     if request.node.callspec.params["route"]["method"] not in SAFE_METHODS:
-        await empty_tables(matrix_app)
+        await empty_tables(matrix_app.state.database.engine)
         seeded.world = None
 
 
+@pytest.mark.manages_database
 @pytest.mark.checklist("C09", "C10", "C12")
 @pytest.mark.parametrize(("route", "caller", "expected"), cells())
 async def test_the_caller_gets_the_status_the_matrix_states(

@@ -137,7 +137,8 @@ async def test_no_one_invites_with_a_role_above_their_own(
     await join_as(org, admin_client, smtp_sink, "admin@example.org", "admin")
     for role, status in (("owner", 403), ("admin", 201), ("moderator", 201)):
         response = await admin_client.post(
-            f"/api/v1/orgs/{org.org_id}/invites", json={"email": f"{role}.x@example.org", "role": role}
+            f"/api/v1/orgs/{org.org_id}/invites",
+            json={"email": f"{role}.x@example.org", "role": role},
         )
         assert response.status_code == status, role
 
@@ -174,7 +175,10 @@ async def test_a_newer_invite_to_the_same_address_replaces_the_older(
 
 
 async def test_a_new_account_made_by_invite_can_log_in_with_its_password(
-    org: OrgWithOwner, client: AsyncClient, new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink
+    org: OrgWithOwner,
+    client: AsyncClient,
+    new_client: Callable[..., AsyncClient],
+    smtp_sink: SmtpSink,
 ) -> None:
     await invite(org.owner_client, org.org_id, INVITEE)
     token = await mailed_token(smtp_sink, INVITEE, "invite")

@@ -47,9 +47,7 @@ async def test_another_orgs_invite_cannot_be_revoked_through_ones_own_org(
     org: OrgWithOwner, rival: OrgWithOwner, smtp_sink: SmtpSink
 ) -> None:
     made = await invite(org.owner_client, org.org_id, "invitee@example.org")
-    response = await rival.owner_client.delete(
-        f"/api/v1/orgs/{rival.org_id}/invites/{made['id']}"
-    )
+    response = await rival.owner_client.delete(f"/api/v1/orgs/{rival.org_id}/invites/{made['id']}")
     assert response.status_code == 404
     listed = (await org.owner_client.get(f"/api/v1/orgs/{org.org_id}/invites")).json()["items"]
     assert [item["id"] for item in listed] == [made["id"]]
@@ -74,7 +72,10 @@ async def test_an_unknown_org_and_a_foreign_org_look_the_same(
 
 
 async def test_a_cursor_from_one_orgs_list_is_refused_in_another(
-    org: OrgWithOwner, rival: OrgWithOwner, new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink
+    org: OrgWithOwner,
+    rival: OrgWithOwner,
+    new_client: Callable[..., AsyncClient],
+    smtp_sink: SmtpSink,
 ) -> None:
     await join_as(org, new_client(), smtp_sink, "one@example.org")
     page = (await org.owner_client.get(f"/api/v1/orgs/{org.org_id}/members?limit=1")).json()
@@ -95,7 +96,9 @@ async def test_members_are_paged_in_a_stable_order(
     cursor = None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = (await org.owner_client.get(f"/api/v1/orgs/{org.org_id}/members", params=params)).json()
+        page = (
+            await org.owner_client.get(f"/api/v1/orgs/{org.org_id}/members", params=params)
+        ).json()
         seen += [item["user_id"] for item in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:

@@ -29,13 +29,18 @@ async def test_profile_updates_refuse_fields_beyond_name_and_bio(
     assert me["display_name"] != "X"
 
 
-@pytest.mark.parametrize(
-    "smuggled", [{"role": "admin"}, {"email_verified": True}, {"org_id": "x"}]
-)
-async def test_signup_refuses_extra_fields(client: AsyncClient, smuggled: dict[str, object]) -> None:
+@pytest.mark.parametrize("smuggled", [{"role": "admin"}, {"email_verified": True}, {"org_id": "x"}])
+async def test_signup_refuses_extra_fields(
+    client: AsyncClient, smuggled: dict[str, object]
+) -> None:
     response = await client.post(
         "/api/v1/auth/signup",
-        json={"email": "a@example.org", "password": "long enough pass", "display_name": "A", **smuggled},
+        json={
+            "email": "a@example.org",
+            "password": "long enough pass",
+            "display_name": "A",
+            **smuggled,
+        },
     )
     assert response.status_code == 422
 
@@ -47,13 +52,16 @@ async def test_org_creation_refuses_an_owner_field(org: OrgWithOwner) -> None:
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("smuggled", [{"payment_status": "active"}, {"user_id": "x"}, {"org_id": "x"}])
+@pytest.mark.parametrize(
+    "smuggled", [{"payment_status": "active"}, {"user_id": "x"}, {"org_id": "x"}]
+)
 async def test_a_role_change_takes_nothing_but_the_role(
     org: OrgWithOwner, client: AsyncClient, smtp_sink: SmtpSink, smuggled: dict[str, object]
 ) -> None:
     member = await join_as(org, client, smtp_sink, "mia@example.org")
     response = await org.owner_client.patch(
-        f"/api/v1/orgs/{org.org_id}/members/{member.user_id}", json={"role": "moderator", **smuggled}
+        f"/api/v1/orgs/{org.org_id}/members/{member.user_id}",
+        json={"role": "moderator", **smuggled},
     )
     assert response.status_code == 422
 
@@ -61,7 +69,5 @@ async def test_a_role_change_takes_nothing_but_the_role(
 async def test_an_invite_acceptance_cannot_choose_its_role(
     org: OrgWithOwner, client: AsyncClient
 ) -> None:
-    response = await client.post(
-        "/api/v1/invites/accept", json={"token": "x", "role": "owner"}
-    )
+    response = await client.post("/api/v1/invites/accept", json={"token": "x", "role": "owner"})
     assert response.status_code == 422
