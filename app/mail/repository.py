@@ -41,21 +41,30 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 async def claim_due(
     db: AsyncSession, *, now: datetime, lease_until: datetime, lease_id: str, limit: int
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this lease, in one statement.
+    """Take up to `limit` due messages for this lease; the caller commits.
 
-    On PostgreSQL rows another worker is claiming are skipped (SKIP LOCKED); SQLite
-    runs one writing statement at a time, so the conditional UPDATE alone is enough.
+    PostgreSQL: the due rows are locked with SELECT ... FOR UPDATE SKIP LOCKED, so
+    workers claiming at once take different rows, then leased. (Put inside the UPDATE
+    as `id IN (subquery)`, the planner may run the subquery again per row and lease
+    more than `limit`.) SQLite runs one writing statement at a time, so a single
+    conditional UPDATE is enough. Both re-check the condition as they update.
     """
     due = (
         select(OutboxMessage.id)
         .where(_claimable(now))
         .order_by(OutboxMessage.next_attempt_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    if db.get_bind().dialect.name == "postgresql":
+        ids = list((await db.scalars(due.with_for_update(skip_locked=True))).all())
+        if not ids:
+            return []
+        chosen: ColumnElement[bool] = OutboxMessage.id.in_(ids)
+    else:
+        chosen = OutboxMessage.id.in_(due.scalar_subquery())
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due), _claimable(now))
+        .where(chosen, _claimable(now))
         .values(status=OutboxStatus.SENDING, locked_until=lease_until, lease_id=lease_id)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
+from app.core.clock import now
+from app.mail import repository
 from app.mail.delivery import DeliveryTuning
 from app.mail.models import OutboxStatus
 from app.mail.service import enqueue_mail
@@ -48,3 +51,18 @@ async def test_two_workers_deliver_each_of_200_queued_messages_exactly_once(
     assert set(received.values()) == {1}
     statuses = Counter(row.status for row in await outbox.rows())
     assert statuses == {OutboxStatus.SENT: MESSAGES}
+
+
+async def test_a_claim_takes_no_more_messages_than_its_limit(outbox: Outbox) -> None:
+    for number in range(3):
+        await outbox.enqueue(f"limit{number}@example.org")
+
+    async with outbox.database.sessionmaker() as db:
+        claimed = await repository.claim_due(
+            db, now=now(), lease_until=now() + timedelta(minutes=5), lease_id="one", limit=1
+        )
+        await db.commit()
+
+    assert len(claimed) == 1
+    leased = [row for row in await outbox.rows() if row.lease_id == "one"]
+    assert [row.id for row in leased] == [claimed[0].id]
