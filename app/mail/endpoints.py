@@ -9,18 +9,21 @@
 - `GET /unsubscribe/one-click?token=...`: a mail client without one-click opens the
   URL; it changes nothing and redirects to the page, which asks before it posts.
 
-A bad token is answered with 400 `invalid_token`.
+A bad token is answered with 400 `invalid_token`. The page route counts against the
+`token_exchange_ip` limit; the one-click route does not, because its POSTs come from a
+few mailbox providers' servers on behalf of all their users.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
 
 from app.authz.policies import PublicRoute
 from app.core.dependencies import AppSettings, DbSession
+from app.core.ratelimit import limit_by_ip
 from app.mail.schemas import MAX_TOKEN_LENGTH, UnsubscribeRequest, UnsubscribeResult
 from app.mail.service import UNSUBSCRIBE_PAGE_PATH, unsubscribe
 from app.mail.tokens import read_unsubscribe_token
@@ -29,7 +32,7 @@ router = APIRouter(tags=["mail"])
 TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
 
 
-@router.post("/unsubscribe")
+@router.post("/unsubscribe", dependencies=[Depends(limit_by_ip("token_exchange_ip"))])
 async def unsubscribe_from_page(
     body: UnsubscribeRequest, db: DbSession, settings: AppSettings, _: PublicRoute
 ) -> UnsubscribeResult:

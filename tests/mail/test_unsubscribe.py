@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from app.core.settings import Settings
 from app.mail.models import MailUnsubscribe, OutboxMessage
 from app.mail.service import Unsubscribe, enqueue_mail
+from app.main import create_app
 from tests.support.smtp_sink import ReceivedMail, SmtpSink
 
 pytestmark = pytest.mark.checklist("C19")
@@ -221,3 +223,39 @@ async def test_the_unsubscribe_body_refuses_unknown_fields(client: AsyncClient) 
     response = await client.post("/api/v1/unsubscribe", json={"token": "t", "user_id": "u"})
 
     assert response.status_code == 422
+
+
+@pytest.fixture
+async def limited_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """A client of an app whose token-exchange limit is 2 an hour."""
+    strict = settings.model_copy(
+        update={"rate_limits_enabled": True, "rate_limits": {"token_exchange_ip": "2/hour"}}
+    )
+    application = create_app(strict)
+    async with application.router.lifespan_context(application):
+        transport = ASGITransport(app=application)
+        async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+@pytest.mark.checklist("C14")
+async def test_the_unsubscribe_page_route_is_rate_limited_by_client_address(
+    limited_client: AsyncClient,
+) -> None:
+    statuses = [
+        (await limited_client.post("/api/v1/unsubscribe", json={"token": "x"})).status_code
+        for _ in range(3)
+    ]
+
+    assert statuses == [400, 400, 429]
+
+
+async def test_one_click_posts_are_not_limited_by_address_since_providers_share_a_few(
+    limited_client: AsyncClient,
+) -> None:
+    statuses = [
+        (await limited_client.post("/api/v1/unsubscribe/one-click?token=x")).status_code
+        for _ in range(3)
+    ]
+
+    assert statuses == [400, 400, 400]
