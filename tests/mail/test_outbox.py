@@ -8,6 +8,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from app.core.settings import EmailDelivery
+from app.mail.lifespan import mail_lifespan
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.service import enqueue_mail
 from tests.mail.conftest import LINK, Outbox
@@ -98,3 +100,25 @@ async def test_the_sender_is_email_from_in_the_header_and_the_envelope(
     assert mail.envelope_from == "no-reply@roundtable.test"
     assert mail.message["From"] == "no-reply@roundtable.test"
     assert mail.envelope_to == ["max@example.org"]
+
+
+async def test_with_worker_delivery_the_web_process_only_queues_mail(outbox: Outbox) -> None:
+    settings = outbox.settings.model_copy(update={"email_delivery": EmailDelivery.WORKER})
+
+    async with mail_lifespan(settings, outbox.database) as delivery:
+        queued = await outbox.enqueue("later@example.org")
+
+    assert delivery is None
+    assert queued is not None
+    assert (await outbox.row(queued.message_id)).status == OutboxStatus.PENDING
+
+
+async def test_inline_delivery_runs_for_the_lifespan_and_sends_what_is_committed(
+    outbox: Outbox, smtp_sink: SmtpSink
+) -> None:
+    async with mail_lifespan(outbox.settings, outbox.database) as delivery:
+        await outbox.enqueue("inline@example.org")
+        mail = await smtp_sink.wait_for_mail_to("inline@example.org")
+
+    assert delivery is not None
+    assert mail.envelope_to == ["inline@example.org"]
