@@ -15,7 +15,10 @@ from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.settings import Environment, Settings, get_settings
 from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
+from app.messages.endpoints import router as messages_router
 from app.meta.endpoints import router as meta_router
+from app.posts.endpoints import router as posts_router
+from app.spaces.endpoints import router as spaces_router
 
 API_PREFIX = "/api/v1"
 
@@ -51,6 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(meta_router)
     app.include_router(mail_router, prefix=API_PREFIX)
+    app.include_router(spaces_router, prefix=API_PREFIX)
+    app.include_router(posts_router, prefix=API_PREFIX)
+    app.include_router(messages_router, prefix=API_PREFIX)
     assert_every_route_declares_a_policy(app)
     # Added last, so it runs first: everything inside it has a request ID.
     app.add_middleware(RequestContextMiddleware)

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     SPACES_CREATE = "spaces.create"
     SPACES_MANAGE = "spaces.manage"
     SPACES_SEE_ALL = "spaces.see_all"
+    SPACES_READ_PAID = "spaces.read_paid"
     CONTENT_MODERATE = "content.moderate"
     BILLING_READ_ALL = "billing.read_all"
 
@@ -54,6 +55,7 @@ _ADMIN = _MODERATOR | {
     Permission.SPACES_CREATE,
     Permission.SPACES_MANAGE,
     Permission.SPACES_SEE_ALL,
+    Permission.SPACES_READ_PAID,
     Permission.BILLING_READ_ALL,
 }
 _OWNER = _ADMIN | {Permission.OWNERSHIP_TRANSFER}

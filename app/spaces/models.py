@@ -38,6 +38,7 @@ class SpaceMembership(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("space_id", "user_id"),
         Index("ix_space_memberships_org_user", "org_id", "user_id"),
+        Index("ix_space_memberships_space_added", "space_id", "added_at", "id"),
     )
 
     space_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))

@@ -1,16 +1,36 @@
-"""Space rules. (This file is grown by the spaces work; the org and invite flows use
-the membership functions below.)"""
+"""Space rules: who sees, reads, joins and manages which space.
+
+The org and invite flows use the three membership functions at the top; the posts
+service asks `visible_space` / `readable_space` before touching a space's content.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import RequestMeta, record_event
 from app.authz.org_context import OrgContext
-from app.spaces.models import Space, SpaceMembership
+from app.authz.permissions import Permission
+from app.authz.rules import (
+    may_join_space,
+    may_list_space_members,
+    may_read_space,
+    may_remove_from_space,
+    may_see_space,
+)
+from app.core.errors import Forbidden, NotFound
+from app.core.pagination import cut_page, page_request
+from app.core.settings import Settings
+from app.spaces import repository
+from app.spaces.models import Space, SpaceMembership, Visibility
+from app.spaces.repository import SpaceMemberRow, SpaceRow
+from app.spaces.schemas import SpaceCreate, SpaceMemberOut, SpaceOut, SpaceUpdate
 
 
 async def spaces_in_org(
@@ -48,3 +68,187 @@ async def remove_from_all_spaces(db: AsyncSession, context: OrgContext, user_id:
             SpaceMembership.org_id == context.org_id, SpaceMembership.user_id == user_id
         )
     )
+
+
+class SpaceNotJoinable(Forbidden):
+    code = "space_not_joinable"
+    message = "This space is joined with an active payment, or by being added by an admin."
+
+
+class SpaceContentLocked(Forbidden):
+    code = "space_content_locked"
+    message = "The content of this space is for its members, or for members with an active payment."
+
+
+async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+    """The space, if the caller may see it; else 404, whether it is foreign, private or gone."""
+    row = await repository.space(db, context, space_id)
+    if row is None or not may_see_space(context, row.access):
+        raise NotFound("No such space.")
+    return row
+
+
+async def readable_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+    """The space, if the caller may read (and so write) its content: 404 when they cannot
+    see it, 403 when they see it but its content is locked to them."""
+    row = await visible_space(db, context, space_id)
+    if not may_read_space(context, row.access):
+        raise SpaceContentLocked()
+    return row
+
+
+def space_out(row: SpaceRow) -> SpaceOut:
+    return SpaceOut(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        visibility=Visibility(row.visibility),
+        created_at=row.created_at,
+        is_member=row.is_member,
+    )
+
+
+def space_member_out(row: SpaceMemberRow) -> SpaceMemberOut:
+    return SpaceMemberOut(
+        id=row.id,
+        space_id=row.space_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        added_at=row.added_at,
+    )
+
+
+class SpaceService:
+    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
+        self.db = db
+        self.settings = settings
+        self.meta = meta
+
+    def _record(self, context: OrgContext, action: str, space_id: uuid.UUID, **extra: Any) -> None:
+        record_event(
+            self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
+            target_id=str(space_id), **extra,
+        )  # fmt: skip
+
+    async def create(self, context: OrgContext, body: SpaceCreate) -> SpaceRow:
+        """The creator is its first member, so a new private space is not locked to them."""
+        space = Space(
+            id=uuid.uuid4(),
+            org_id=context.org_id,
+            name=body.name,
+            description=body.description,
+            visibility=body.visibility,
+            created_by=context.user_id,
+        )
+        self.db.add(space)
+        await self.db.flush()
+        repository.add_member(self.db, context, space.id, context.user_id)
+        self._record(context, "space.created", space.id, details={"visibility": body.visibility})
+        await self.db.commit()
+        return await visible_space(self.db, context, space.id)
+
+    async def spaces(
+        self, context: OrgContext, limit: int, cursor: str | None
+    ) -> tuple[list[SpaceRow], str | None]:
+        scope = f"spaces:{context.org_id}"
+        key = self.settings.signing_key()
+        page = page_request(key, scope, limit, cursor)
+        rows = await repository.spaces_page(
+            self.db,
+            context,
+            with_all_private=context.may(Permission.SPACES_SEE_ALL),
+            after=page.after,
+            limit=page.limit + 1,
+        )
+        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+
+    async def space(self, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+        return await visible_space(self.db, context, space_id)
+
+    async def update(self, context: OrgContext, space_id: uuid.UUID, body: SpaceUpdate) -> SpaceRow:
+        await visible_space(self.db, context, space_id)
+        space = await repository.space_model(self.db, context, space_id)
+        if space is None:
+            raise NotFound("No such space.")
+        changes = body.model_dump(exclude_none=True)
+        for name, value in changes.items():
+            setattr(space, name, value)
+        self._record(context, "space.updated", space_id, details={"fields": sorted(changes)})
+        await self.db.commit()
+        return await visible_space(self.db, context, space_id)
+
+    async def delete(self, context: OrgContext, space_id: uuid.UUID) -> None:
+        await visible_space(self.db, context, space_id)
+        await repository.delete_space(self.db, context, space_id)
+        self._record(context, "space.deleted", space_id)
+        await self.db.commit()
+
+    # -- members ----------------------------------------------------------------------
+
+    async def join(self, context: OrgContext, space_id: uuid.UUID) -> tuple[SpaceMemberRow, bool]:
+        """The caller's membership of the space, and whether it is new."""
+        row = await visible_space(self.db, context, space_id)
+        if not may_join_space(context, row.access):
+            raise SpaceNotJoinable()
+        return await self._add(context, space_id, context.user_id, audit_action=None)
+
+    async def add_member(
+        self, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[SpaceMemberRow, bool]:
+        await visible_space(self.db, context, space_id)
+        if not await repository.is_org_member(self.db, context, user_id):
+            raise NotFound("No such member.")
+        return await self._add(context, space_id, user_id, audit_action="space.member_added")
+
+    async def _add(
+        self,
+        context: OrgContext,
+        space_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        audit_action: str | None,
+    ) -> tuple[SpaceMemberRow, bool]:
+        existing = await repository.space_member(self.db, context, space_id, user_id)
+        if existing is not None:
+            return existing, False
+        repository.add_member(self.db, context, space_id, user_id)
+        if audit_action is not None:
+            self._record(context, audit_action, space_id, target_user_id=user_id)
+        try:
+            await self.db.commit()
+        except IntegrityError:  # a concurrent join got there first
+            await self.db.rollback()
+            created = False
+        else:
+            created = True
+        member = await repository.space_member(self.db, context, space_id, user_id)
+        if member is None:
+            raise NotFound("No such space.")
+        return member, created
+
+    async def members(
+        self, context: OrgContext, space_id: uuid.UUID, limit: int, cursor: str | None
+    ) -> tuple[list[SpaceMemberRow], str | None]:
+        row = await visible_space(self.db, context, space_id)
+        if not may_list_space_members(context, row.access):
+            raise SpaceContentLocked()
+        scope = f"space-members:{context.org_id}:{space_id}"
+        key = self.settings.signing_key()
+        page = page_request(key, scope, limit, cursor)
+        rows = await repository.space_members_page(
+            self.db, context, space_id, after=page.after, limit=page.limit + 1
+        )
+        return cut_page(rows, page.limit, lambda member: (member.added_at, member.id), key, scope)
+
+    async def remove_member(
+        self, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
+    ) -> None:
+        await visible_space(self.db, context, space_id)
+        if not may_remove_from_space(context, user_id):
+            raise Forbidden("Only admins remove others from a space.")
+        if await repository.space_member(self.db, context, space_id, user_id) is None:
+            raise NotFound("Not a member of this space.")
+        await repository.remove_member(self.db, context, space_id, user_id)
+        action = "space.member_left" if user_id == context.user_id else "space.member_removed"
+        self._record(context, action, space_id, target_user_id=user_id)
+        await self.db.commit()

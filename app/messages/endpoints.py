@@ -1,0 +1,146 @@
+"""HTTP routes of direct messages and blocks (`/orgs/{org_id}/...`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.authz.policies import OrgMember
+from app.core.dependencies import AppSettings, DbSession
+from app.core.ratelimit import enforce_limit
+from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.messages.repository import BlockRow, ConversationRow, MessageRow
+from app.messages.schemas import (
+    BlockCreate,
+    BlockOut,
+    BlockPage,
+    ConversationCreate,
+    ConversationOut,
+    ConversationPage,
+    MessageCreate,
+    MessageOut,
+    MessagePage,
+    ParticipantOut,
+)
+from app.messages.service import MessageService
+
+router = APIRouter(prefix="/orgs/{org_id}", tags=["messages"])
+
+Cursor = Annotated[str | None, Query(max_length=512)]
+Limit = Annotated[PageLimit, Query()]
+
+
+async def message_service(db: DbSession, settings: AppSettings) -> MessageService:
+    return MessageService(db, settings)
+
+
+Messages = Annotated[MessageService, Depends(message_service)]
+
+
+def conversation_out(row: ConversationRow) -> ConversationOut:
+    return ConversationOut(
+        id=row.id,
+        participants=[
+            ParticipantOut(user_id=p.user_id, display_name=p.display_name) for p in row.participants
+        ],
+        created_at=row.created_at,
+        last_message_at=row.last_message_at,
+    )
+
+
+def message_out(row: MessageRow) -> MessageOut:
+    return MessageOut(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        sender_id=row.sender_id,
+        sender_name=row.sender_name,
+        body=row.body,
+        created_at=row.created_at,
+    )
+
+
+def block_out(row: BlockRow) -> BlockOut:
+    return BlockOut(
+        id=row.id, user_id=row.user_id, display_name=row.display_name, created_at=row.created_at
+    )
+
+
+def _created_or_existing(response: Response, created: bool) -> None:
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+async def open_conversation(
+    org: OrgMember, body: ConversationCreate, messages: Messages, response: Response
+) -> ConversationOut:
+    """201 with a new conversation, 200 with the existing one of the same participants."""
+    row, created = await messages.open(org, body.participant_ids)
+    _created_or_existing(response, created)
+    return conversation_out(row)
+
+
+@router.get("/conversations")
+async def list_conversations(
+    org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
+) -> ConversationPage:
+    """The caller's conversations, latest activity first."""
+    rows, next_cursor = await messages.conversations(org, limit, cursor)
+    return ConversationPage(items=[conversation_out(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/conversations/{conversation_id}")
+async def read_conversation(
+    org: OrgMember, conversation_id: uuid.UUID, messages: Messages
+) -> ConversationOut:
+    return conversation_out(await messages.conversation(org, conversation_id))
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def list_messages(
+    org: OrgMember,
+    conversation_id: uuid.UUID,
+    messages: Messages,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> MessagePage:
+    """Newest first; the cursor pages back through the history."""
+    rows, next_cursor = await messages.messages(org, conversation_id, limit, cursor)
+    return MessagePage(items=[message_out(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+async def send_message(
+    org: OrgMember,
+    conversation_id: uuid.UUID,
+    body: MessageCreate,
+    messages: Messages,
+    request: Request,
+) -> MessageOut:
+    await enforce_limit(request, "message_send_user", str(org.user_id))
+    return message_out(await messages.send(org, conversation_id, body.body))
+
+
+@router.post("/blocks", status_code=status.HTTP_201_CREATED)
+async def block_member(
+    org: OrgMember, body: BlockCreate, messages: Messages, response: Response
+) -> BlockOut:
+    """201 for a new block, 200 when the member was blocked already."""
+    row, created = await messages.block(org, body.user_id)
+    _created_or_existing(response, created)
+    return block_out(row)
+
+
+@router.get("/blocks")
+async def list_blocks(
+    org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
+) -> BlockPage:
+    """The members the caller blocked."""
+    rows, next_cursor = await messages.blocks(org, limit, cursor)
+    return BlockPage(items=[block_out(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock_member(org: OrgMember, user_id: uuid.UUID, messages: Messages) -> None:
+    await messages.unblock(org, user_id)

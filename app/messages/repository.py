@@ -1,0 +1,313 @@
+"""The queries of conversations, messages and blocks.
+
+Every query takes the `OrgContext` and filters by its org. The caller's own
+conversations are found through participations of their current membership.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.authz.org_context import OrgContext
+from app.messages.models import Block, Conversation, ConversationParticipant, Message
+from app.orgs.models import Membership
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    user_id: uuid.UUID
+    membership_id: uuid.UUID
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    id: uuid.UUID
+    created_at: datetime
+    last_message_at: datetime
+    participants: tuple[ParticipantRow, ...]
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    sender_id: uuid.UUID
+    sender_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str
+    created_at: datetime
+
+
+async def memberships_of(
+    db: AsyncSession, context: OrgContext, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Membership ID by user ID, for those of `user_ids` who are members of the org."""
+    result = await db.execute(
+        select(Membership.user_id, Membership.id).where(
+            Membership.org_id == context.org_id, Membership.user_id.in_(user_ids)
+        )
+    )
+    return {user_id: membership_id for user_id, membership_id in result.all()}
+
+
+# -- conversations ----------------------------------------------------------------------
+
+
+def _with_participants(conversations: Any) -> Select[*tuple[Any, ...]]:
+    """Rows of (conversation, one participant) for the conversations in `conversations`."""
+    return (
+        select(
+            conversations.c.id,
+            conversations.c.created_at,
+            conversations.c.last_message_at,
+            ConversationParticipant.user_id,
+            ConversationParticipant.membership_id,
+            User.display_name,
+        )
+        .join(
+            ConversationParticipant,
+            ConversationParticipant.conversation_id == conversations.c.id,
+        )
+        .join(User, User.id == ConversationParticipant.user_id)
+    )
+
+
+def _grouped(rows: Any) -> list[ConversationRow]:
+    found: dict[uuid.UUID, tuple[datetime, datetime, list[ParticipantRow]]] = {}
+    for row in rows:
+        entry = found.setdefault(row.id, (row.created_at, row.last_message_at, []))
+        entry[2].append(ParticipantRow(row.user_id, row.membership_id, row.display_name))
+    return [
+        ConversationRow(id_, created, last, tuple(participants))
+        for id_, (created, last, participants) in found.items()
+    ]
+
+
+async def conversation(
+    db: AsyncSession, context: OrgContext, conversation_id: uuid.UUID
+) -> ConversationRow | None:
+    """The conversation with all its participants; the caller decides who may see it."""
+    one = (
+        select(Conversation.id, Conversation.created_at, Conversation.last_message_at)
+        .where(Conversation.id == conversation_id, Conversation.org_id == context.org_id)
+        .subquery()
+    )
+    query = _with_participants(one).order_by(User.display_name, ConversationParticipant.user_id)
+    rows = _grouped((await db.execute(query)).all())
+    return rows[0] if rows else None
+
+
+async def conversations_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[ConversationRow]:
+    """The caller's conversations, latest activity first, in one query with participants."""
+    mine = (
+        select(Conversation.id, Conversation.created_at, Conversation.last_message_at)
+        .join(ConversationParticipant, ConversationParticipant.conversation_id == Conversation.id)
+        .where(
+            Conversation.org_id == context.org_id,
+            ConversationParticipant.membership_id == context.membership_id,
+            ConversationParticipant.user_id == context.user_id,
+        )
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        mine = mine.where(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(*before))
+    page = mine.subquery()
+    query = _with_participants(page).order_by(
+        page.c.last_message_at.desc(),
+        page.c.id.desc(),
+        User.display_name,
+        ConversationParticipant.user_id,
+    )
+    return _grouped((await db.execute(query)).all())
+
+
+async def conversation_id_by_key(
+    db: AsyncSession, context: OrgContext, participant_key: str
+) -> uuid.UUID | None:
+    result = await db.execute(
+        select(Conversation.id).where(
+            Conversation.org_id == context.org_id,
+            Conversation.participant_key == participant_key,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+def add_conversation(
+    db: AsyncSession,
+    context: OrgContext,
+    participant_key: str,
+    memberships: Mapping[uuid.UUID, uuid.UUID],
+) -> uuid.UUID:
+    conversation_id = uuid.uuid4()
+    db.add(Conversation(id=conversation_id, org_id=context.org_id, participant_key=participant_key))
+    db.add_all(
+        ConversationParticipant(
+            org_id=context.org_id,
+            conversation_id=conversation_id,
+            user_id=user_id,
+            membership_id=membership_id,
+        )
+        for user_id, membership_id in memberships.items()
+    )
+    return conversation_id
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+def _messages_of(context: OrgContext, conversation_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Message.id,
+            Message.conversation_id,
+            Message.sender_id,
+            User.display_name,
+            Message.body,
+            Message.created_at,
+        )
+        .join(User, User.id == Message.sender_id)
+        .where(Message.org_id == context.org_id, Message.conversation_id == conversation_id)
+    )
+
+
+async def messages_page(
+    db: AsyncSession,
+    context: OrgContext,
+    conversation_id: uuid.UUID,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[MessageRow]:
+    """Newest first: a client pages back through the history."""
+    query = (
+        _messages_of(context, conversation_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(tuple_(Message.created_at, Message.id) < tuple_(*before))
+    return [MessageRow(*row) for row in (await db.execute(query)).all()]
+
+
+async def add_message(
+    db: AsyncSession,
+    context: OrgContext,
+    conversation_id: uuid.UUID,
+    body: str,
+    sent_at: datetime,
+) -> uuid.UUID:
+    message_id = uuid.uuid4()
+    db.add(
+        Message(
+            id=message_id,
+            org_id=context.org_id,
+            conversation_id=conversation_id,
+            sender_id=context.user_id,
+            body=body,
+            created_at=sent_at,
+        )
+    )
+    await db.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.org_id == context.org_id)
+        .values(last_message_at=sent_at)
+    )
+    return message_id
+
+
+async def message(db: AsyncSession, context: OrgContext, message_id: uuid.UUID) -> MessageRow:
+    query = (
+        select(
+            Message.id,
+            Message.conversation_id,
+            Message.sender_id,
+            User.display_name,
+            Message.body,
+            Message.created_at,
+        )
+        .join(User, User.id == Message.sender_id)
+        .where(Message.id == message_id, Message.org_id == context.org_id)
+    )
+    return MessageRow(*(await db.execute(query)).one())
+
+
+# -- blocks -----------------------------------------------------------------------------
+
+
+async def blocks_among(
+    db: AsyncSession, context: OrgContext, user_ids: Collection[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Every (blocker, blocked) pair in the org with both sides in `user_ids`."""
+    result = await db.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            Block.org_id == context.org_id,
+            Block.blocker_id.in_(user_ids),
+            Block.blocked_id.in_(user_ids),
+        )
+    )
+    return [(blocker, blocked) for blocker, blocked in result.all()]
+
+
+def _blocks_by(context: OrgContext) -> Select[*tuple[Any, ...]]:
+    return (
+        select(Block.id, Block.blocked_id, User.display_name, Block.created_at)
+        .join(User, User.id == Block.blocked_id)
+        .where(Block.org_id == context.org_id, Block.blocker_id == context.user_id)
+    )
+
+
+async def block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> BlockRow | None:
+    row = (await db.execute(_blocks_by(context).where(Block.blocked_id == user_id))).one_or_none()
+    return BlockRow(*row) if row is not None else None
+
+
+async def blocks_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[BlockRow]:
+    query = _blocks_by(context).order_by(Block.created_at, Block.id).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(Block.created_at, Block.id) > tuple_(*after))
+    return [BlockRow(*row) for row in (await db.execute(query)).all()]
+
+
+def add_block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> None:
+    db.add(Block(org_id=context.org_id, blocker_id=context.user_id, blocked_id=user_id))
+
+
+async def remove_block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> bool:
+    result = await db.execute(
+        delete(Block).where(
+            Block.org_id == context.org_id,
+            Block.blocker_id == context.user_id,
+            Block.blocked_id == user_id,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,83 @@
+"""Request and response bodies of conversations, messages and blocks, with their caps (C15)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from app.core.schemas import RequestBody, refuse_nul
+
+MAX_MESSAGE_LENGTH = 5_000
+# Everyone in one conversation, the caller included.
+MAX_PARTICIPANTS = 20
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return refuse_nul(value)
+
+
+MessageBody = Annotated[
+    str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(_not_blank)
+]
+
+
+class ConversationCreate(RequestBody):
+    """The other participants: members of this org (the caller is always one)."""
+
+    participant_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_PARTICIPANTS - 1)
+
+
+class ParticipantOut(BaseModel):
+    user_id: uuid.UUID
+    display_name: str
+
+
+class ConversationOut(BaseModel):
+    id: uuid.UUID
+    participants: list[ParticipantOut]
+    created_at: datetime
+    last_message_at: datetime
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None = None
+
+
+class MessageCreate(RequestBody):
+    body: MessageBody
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    sender_id: uuid.UUID
+    sender_name: str
+    body: str
+    created_at: datetime
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None = None
+
+
+class BlockCreate(RequestBody):
+    user_id: uuid.UUID
+
+
+class BlockOut(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str
+    created_at: datetime
+
+
+class BlockPage(BaseModel):
+    items: list[BlockOut]
+    next_cursor: str | None = None

@@ -1,0 +1,302 @@
+"""The queries of posts and comments.
+
+Every query takes the `OrgContext` and filters by its org. A post is loaded together
+with what its visibility depends on (its space's visibility and whether the caller is
+in that space), so one query answers "may the caller see it".
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.authz.org_context import OrgContext
+from app.authz.permissions import Role
+from app.authz.rules import SpaceAccess
+from app.orgs.models import Membership, PaymentStatus
+from app.posts.models import Comment, Post, PostStatus
+from app.posts.schemas import EXCERPT_LENGTH
+from app.spaces.models import Space, SpaceMembership
+
+LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class PostRow:
+    id: uuid.UUID
+    space_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    title: str
+    body: str
+    status: str
+    created_at: datetime
+    updated_at: datetime | None
+    listed_at: datetime
+    space: SpaceAccess
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    """A comment with what deciding on it needs: its author and its post's visibility."""
+
+    id: uuid.UUID
+    author_id: uuid.UUID
+    post_author_id: uuid.UUID
+    post_status: str
+    space: SpaceAccess
+
+
+@dataclass(frozen=True)
+class ReplyRecipient:
+    """A post's author as a reply notification sees them: still in the org, and whether
+    they may still read the post's space."""
+
+    user_id: uuid.UUID
+    email: str
+    role: Role
+    payment_active: bool
+    space: SpaceAccess
+
+
+def _caller_in_space(context: OrgContext, space_id: Any) -> Any:
+    return and_(SpaceMembership.space_id == space_id, SpaceMembership.user_id == context.user_id)
+
+
+def _space_access(row: Any) -> SpaceAccess:
+    return SpaceAccess(visibility=row.visibility, is_member=bool(row.in_space))
+
+
+async def post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> PostRow | None:
+    query = (
+        select(
+            Post.id,
+            Post.space_id,
+            Post.author_id,
+            User.display_name,
+            Post.title,
+            Post.body,
+            Post.status,
+            Post.created_at,
+            Post.updated_at,
+            Post.listed_at,
+            Space.visibility,
+            SpaceMembership.id.is_not(None).label("in_space"),
+        )
+        .join(Space, Space.id == Post.space_id)
+        .join(User, User.id == Post.author_id)
+        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
+        .where(Post.id == post_id, Post.org_id == context.org_id)
+    )
+    row = (await db.execute(query)).one_or_none()
+    if row is None:
+        return None
+    return PostRow(*row[:10], space=_space_access(row))
+
+
+@dataclass(frozen=True)
+class PostSummaryRow:
+    id: uuid.UUID
+    space_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    title: str
+    excerpt: str
+    status: str
+    created_at: datetime
+    listed_at: datetime
+
+
+def _like_pattern(text: str) -> str:
+    """`text` as a LIKE pattern matching itself anywhere: its wildcards are escaped."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return f"%{text}%"
+
+
+def _listed(context: OrgContext, with_own_drafts: bool) -> Any:
+    published = Post.status == PostStatus.PUBLISHED
+    if not with_own_drafts:
+        return published
+    own_draft = and_(Post.status == PostStatus.DRAFT, Post.author_id == context.user_id)
+    return or_(published, own_draft)
+
+
+async def posts_page(
+    db: AsyncSession,
+    context: OrgContext,
+    space_id: uuid.UUID,
+    *,
+    with_own_drafts: bool,
+    search: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[PostSummaryRow]:
+    """Newest first. Drafts of others never (the SQL form of `rules.may_see_post`)."""
+    query: Select[*tuple[Any, ...]] = (
+        select(
+            Post.id,
+            Post.space_id,
+            Post.author_id,
+            User.display_name,
+            Post.title,
+            func.substr(Post.body, 1, EXCERPT_LENGTH),
+            Post.status,
+            Post.created_at,
+            Post.listed_at,
+        )
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.org_id == context.org_id,
+            Post.space_id == space_id,
+            _listed(context, with_own_drafts),
+        )
+        .order_by(Post.listed_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    if search:
+        pattern = _like_pattern(search)
+        query = query.where(
+            or_(
+                Post.title.ilike(pattern, escape=LIKE_ESCAPE),
+                Post.body.ilike(pattern, escape=LIKE_ESCAPE),
+            )
+        )
+    if after is not None:
+        query = query.where(tuple_(Post.listed_at, Post.id) < tuple_(*after))
+    return [PostSummaryRow(*row) for row in (await db.execute(query)).all()]
+
+
+async def post_model(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> Post | None:
+    result = await db.execute(select(Post).where(Post.id == post_id, Post.org_id == context.org_id))
+    return result.scalar_one_or_none()
+
+
+async def delete_post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> None:
+    """Its comments go with it (the foreign key cascades)."""
+    await db.execute(delete(Post).where(Post.id == post_id, Post.org_id == context.org_id))
+
+
+async def display_name(db: AsyncSession, context: OrgContext) -> str:
+    """The caller's display name."""
+    result = await db.execute(select(User.display_name).where(User.id == context.user_id))
+    return str(result.scalar_one())
+
+
+# -- comments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    id: uuid.UUID
+    post_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+def _comments_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Comment.id,
+            Comment.post_id,
+            Comment.author_id,
+            User.display_name,
+            Comment.body,
+            Comment.created_at,
+        )
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.org_id == context.org_id)
+    )
+
+
+async def comments_page(
+    db: AsyncSession,
+    context: OrgContext,
+    post_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[CommentRow]:
+    """Oldest first, as a conversation reads."""
+    query = (
+        _comments_of(context)
+        .where(Comment.post_id == post_id)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+    return [CommentRow(*row) for row in (await db.execute(query)).all()]
+
+
+async def comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> CommentRow:
+    row = (await db.execute(_comments_of(context).where(Comment.id == comment_id))).one()
+    return CommentRow(*row)
+
+
+async def comment_target(
+    db: AsyncSession, context: OrgContext, comment_id: uuid.UUID
+) -> CommentTarget | None:
+    query = (
+        select(
+            Comment.id,
+            Comment.author_id,
+            Post.author_id,
+            Post.status,
+            Space.visibility,
+            SpaceMembership.id.is_not(None).label("in_space"),
+        )
+        .join(Post, Post.id == Comment.post_id)
+        .join(Space, Space.id == Post.space_id)
+        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
+        .where(Comment.id == comment_id, Comment.org_id == context.org_id)
+    )
+    row = (await db.execute(query)).one_or_none()
+    if row is None:
+        return None
+    return CommentTarget(*row[:4], space=_space_access(row))
+
+
+async def delete_comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> None:
+    await db.execute(
+        delete(Comment).where(Comment.id == comment_id, Comment.org_id == context.org_id)
+    )
+
+
+async def reply_recipient(
+    db: AsyncSession, context: OrgContext, post: PostRow
+) -> ReplyRecipient | None:
+    """The post's author, if they are still a member of the org."""
+    author_in_space = and_(
+        SpaceMembership.space_id == post.space_id, SpaceMembership.user_id == User.id
+    )
+    query = (
+        select(
+            User.id,
+            User.email,
+            Membership.role,
+            Membership.payment_status,
+            SpaceMembership.id.is_not(None).label("in_space"),
+        )
+        .join(Membership, and_(Membership.user_id == User.id, Membership.org_id == context.org_id))
+        .outerjoin(SpaceMembership, author_in_space)
+        .where(User.id == post.author_id)
+    )
+    row = (await db.execute(query)).one_or_none()
+    if row is None:
+        return None
+    return ReplyRecipient(
+        user_id=row.id,
+        email=row.email,
+        role=Role(row.role),
+        payment_active=row.payment_status == PaymentStatus.ACTIVE,
+        space=SpaceAccess(visibility=post.space.visibility, is_member=bool(row.in_space)),
+    )

@@ -1,0 +1,101 @@
+"""Request and response bodies of posts and comments, with their length caps (C15).
+
+User text is stored exactly as written and only ever returned inside JSON strings;
+where it is put into HTML (the reply-notification mail) the template escapes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, StringConstraints
+
+from app.core.schemas import RequestBody, refuse_nul
+from app.posts.models import PostStatus
+from app.spaces.schemas import one_line
+
+MAX_TITLE_LENGTH = 200
+MAX_POST_BODY_LENGTH = 20_000
+MAX_COMMENT_LENGTH = 5_000
+MAX_SEARCH_LENGTH = 100
+EXCERPT_LENGTH = 280
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return refuse_nul(value)
+
+
+PostTitle = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH), AfterValidator(one_line)]
+PostBody = Annotated[
+    str, StringConstraints(max_length=MAX_POST_BODY_LENGTH), AfterValidator(not_blank)
+]
+CommentBody = Annotated[
+    str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(not_blank)
+]
+SearchText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SEARCH_LENGTH)]
+
+
+class PostCreate(RequestBody):
+    title: PostTitle
+    body: PostBody
+    status: PostStatus
+
+
+class PostUpdate(RequestBody):
+    title: PostTitle | None = None
+    body: PostBody | None = None
+    status: PostStatus | None = None
+
+
+class PostOut(BaseModel):
+    id: uuid.UUID
+    space_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    title: str
+    body: str
+    status: PostStatus
+    created_at: datetime
+    updated_at: datetime | None
+    listed_at: datetime
+
+
+class PostSummary(BaseModel):
+    """A post in a list: the first EXCERPT_LENGTH characters of its body."""
+
+    id: uuid.UUID
+    space_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    title: str
+    excerpt: str
+    status: PostStatus
+    created_at: datetime
+    listed_at: datetime
+
+
+class PostPage(BaseModel):
+    items: list[PostSummary]
+    next_cursor: str | None = None
+
+
+class CommentCreate(RequestBody):
+    body: CommentBody
+
+
+class CommentOut(BaseModel):
+    id: uuid.UUID
+    post_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+class CommentPage(BaseModel):
+    items: list[CommentOut]
+    next_cursor: str | None = None

@@ -1,0 +1,211 @@
+"""Post and comment rules: drafts stay with their author, content follows its space's
+rules, authors edit, moderators remove, and a reply mails the post's author.
+
+Visibility comes first (404), then permission (403): a post whose space the caller may
+not read, or someone else's draft, is not found, for admins too.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import RequestMeta, record_event
+from app.authz.org_context import OrgContext
+from app.authz.rules import (
+    may_delete_content,
+    may_edit_post,
+    may_see_post,
+    space_content_readable,
+)
+from app.core.clock import now
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.pagination import cut_page, page_request
+from app.core.settings import Settings
+from app.mail.service import Unsubscribe, enqueue_mail
+from app.posts import repository
+from app.posts.models import Comment, Post, PostStatus
+from app.posts.repository import CommentRow, PostRow, PostSummaryRow
+from app.posts.schemas import PostCreate, PostUpdate
+from app.spaces.service import readable_space
+
+REPLY_EXCERPT_LENGTH = 500
+REPLY_CATEGORY = "replies"
+
+
+class AlreadyPublished(Conflict):
+    code = "already_published"
+    message = "A published post cannot become a draft again; delete it instead."
+
+
+class NotPublished(Conflict):
+    code = "post_not_published"
+    message = "Comments are for published posts."
+
+
+class PostService:
+    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
+        self.db = db
+        self.settings = settings
+        self.meta = meta
+
+    async def _visible_post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
+        row = await repository.post(self.db, context, post_id)
+        if row is None or not may_see_post(context, row.space, row.author_id, row.status):
+            raise NotFound("No such post.")
+        return row
+
+    # -- posts ------------------------------------------------------------------------
+
+    async def posts(
+        self,
+        context: OrgContext,
+        space_id: uuid.UUID,
+        *,
+        with_own_drafts: bool,
+        search: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[PostSummaryRow], str | None]:
+        await readable_space(self.db, context, space_id)
+        scope = f"posts:{context.org_id}:{space_id}"
+        if with_own_drafts:
+            scope = f"{scope}:drafts-of:{context.user_id}"
+        key = self.settings.signing_key()
+        page = page_request(key, scope, limit, cursor)
+        rows = await repository.posts_page(
+            self.db,
+            context,
+            space_id,
+            with_own_drafts=with_own_drafts,
+            search=search,
+            after=page.after,
+            limit=page.limit + 1,
+        )
+        return cut_page(rows, page.limit, lambda row: (row.listed_at, row.id), key, scope)
+
+    async def create(self, context: OrgContext, space_id: uuid.UUID, body: PostCreate) -> PostRow:
+        """Whoever may read a space's content may post in it; an open space needs no joining."""
+        await readable_space(self.db, context, space_id)
+        post = Post(
+            id=uuid.uuid4(),
+            org_id=context.org_id,
+            space_id=space_id,
+            author_id=context.user_id,
+            title=body.title,
+            body=body.body,
+            status=body.status,
+            listed_at=now(),
+        )
+        self.db.add(post)
+        await self.db.commit()
+        return await self._visible_post(context, post.id)
+
+    async def post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
+        return await self._visible_post(context, post_id)
+
+    async def update(self, context: OrgContext, post_id: uuid.UUID, body: PostUpdate) -> PostRow:
+        row = await self._visible_post(context, post_id)
+        if not may_edit_post(context, row.author_id):
+            raise Forbidden("Only its author edits a post.")
+        post = await repository.post_model(self.db, context, post_id)
+        if post is None:
+            raise NotFound("No such post.")
+        if body.status == PostStatus.DRAFT and post.status == PostStatus.PUBLISHED:
+            raise AlreadyPublished()
+        if body.status == PostStatus.PUBLISHED and post.status == PostStatus.DRAFT:
+            post.status = PostStatus.PUBLISHED
+            post.listed_at = now()
+        if body.title is not None:
+            post.title = body.title
+        if body.body is not None:
+            post.body = body.body
+        post.updated_at = now()
+        await self.db.commit()
+        return await self._visible_post(context, post_id)
+
+    async def delete(self, context: OrgContext, post_id: uuid.UUID) -> None:
+        row = await self._visible_post(context, post_id)
+        if not may_delete_content(context, row.author_id):
+            raise Forbidden("Only its author or a moderator deletes a post.")
+        await repository.delete_post(self.db, context, post_id)
+        if row.author_id != context.user_id:
+            self._record_removal(context, "post.removed", post_id, row.author_id)
+        await self.db.commit()
+
+    def _record_removal(
+        self, context: OrgContext, action: str, target_id: uuid.UUID, author_id: uuid.UUID
+    ) -> None:
+        record_event(
+            self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
+            target_user_id=author_id, target_id=str(target_id),
+        )  # fmt: skip
+
+    # -- comments ---------------------------------------------------------------------
+
+    async def comments(
+        self, context: OrgContext, post_id: uuid.UUID, limit: int, cursor: str | None
+    ) -> tuple[list[CommentRow], str | None]:
+        await self._visible_post(context, post_id)
+        scope = f"comments:{context.org_id}:{post_id}"
+        key = self.settings.signing_key()
+        page = page_request(key, scope, limit, cursor)
+        rows = await repository.comments_page(
+            self.db, context, post_id, after=page.after, limit=page.limit + 1
+        )
+        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+
+    async def add_comment(self, context: OrgContext, post_id: uuid.UUID, body: str) -> CommentRow:
+        """The comment and the author's notification mail commit together, or neither."""
+        post = await self._visible_post(context, post_id)
+        if post.status != PostStatus.PUBLISHED:
+            raise NotPublished()
+        comment = Comment(
+            id=uuid.uuid4(), org_id=context.org_id, post_id=post_id,
+            author_id=context.user_id, body=body,
+        )  # fmt: skip
+        self.db.add(comment)
+        await self._notify_author(context, post, body)
+        await self.db.commit()
+        return await repository.comment(self.db, context, comment.id)
+
+    async def _notify_author(self, context: OrgContext, post: PostRow, body: str) -> None:
+        """Only an author who is still in the org and may still read the post's space is
+        told, so the excerpt never reaches someone the space is now closed to."""
+        if post.author_id == context.user_id:
+            return
+        author = await repository.reply_recipient(self.db, context, post)
+        if author is None or not space_content_readable(
+            author.space, author.role, author.payment_active
+        ):
+            return
+        await enqueue_mail(
+            self.db,
+            template="reply_notification",
+            to=author.email,
+            context={
+                "post_title": post.title,
+                "commenter_name": await repository.display_name(self.db, context),
+                "comment_excerpt": _excerpt(body, REPLY_EXCERPT_LENGTH),
+                "link": f"{self.settings.public_url}/orgs/{context.org_id}/posts/{post.id}",
+            },
+            unsubscribe=Unsubscribe(user_id=author.user_id, category=REPLY_CATEGORY),
+        )
+
+    async def delete_comment(self, context: OrgContext, comment_id: uuid.UUID) -> None:
+        target = await repository.comment_target(self.db, context, comment_id)
+        if target is None or not may_see_post(
+            context, target.space, target.post_author_id, target.post_status
+        ):
+            raise NotFound("No such comment.")
+        if not may_delete_content(context, target.author_id):
+            raise Forbidden("Only its author or a moderator deletes a comment.")
+        await repository.delete_comment(self.db, context, comment_id)
+        if target.author_id != context.user_id:
+            self._record_removal(context, "comment.removed", comment_id, target.author_id)
+        await self.db.commit()
+
+
+def _excerpt(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -1,0 +1,189 @@
+"""The queries of spaces and space membership.
+
+Every query takes the `OrgContext` the authorization layer made and filters by its org;
+a space's row comes with whether the caller is in it, so one query answers both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.authz.org_context import OrgContext
+from app.authz.rules import SpaceAccess
+from app.orgs.models import Membership
+from app.spaces.models import Space, SpaceMembership, Visibility
+
+
+@dataclass(frozen=True)
+class SpaceRow:
+    id: uuid.UUID
+    name: str
+    description: str
+    visibility: str
+    created_at: datetime
+    is_member: bool
+
+    @property
+    def access(self) -> SpaceAccess:
+        return SpaceAccess(visibility=self.visibility, is_member=self.is_member)
+
+
+@dataclass(frozen=True)
+class SpaceMemberRow:
+    id: uuid.UUID
+    space_id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str
+    added_at: datetime
+
+
+def _spaces_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
+    """The org's spaces, each with whether the caller is in it."""
+    return (
+        select(
+            Space.id,
+            Space.name,
+            Space.description,
+            Space.visibility,
+            Space.created_at,
+            SpaceMembership.id.is_not(None).label("is_member"),
+        )
+        .outerjoin(
+            SpaceMembership,
+            and_(
+                SpaceMembership.space_id == Space.id,
+                SpaceMembership.user_id == context.user_id,
+            ),
+        )
+        .where(Space.org_id == context.org_id)
+    )
+
+
+def _space_row(row: Any) -> SpaceRow:
+    return SpaceRow(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        visibility=row.visibility,
+        created_at=row.created_at,
+        is_member=bool(row.is_member),
+    )
+
+
+async def space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow | None:
+    row = (await db.execute(_spaces_of(context).where(Space.id == space_id))).one_or_none()
+    return _space_row(row) if row is not None else None
+
+
+async def spaces_page(
+    db: AsyncSession,
+    context: OrgContext,
+    *,
+    with_all_private: bool,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[SpaceRow]:
+    """The spaces the caller may see: private ones only where they are in it, unless
+    `with_all_private` (the SQL form of `rules.may_see_space`)."""
+    query = _spaces_of(context).order_by(Space.created_at, Space.id).limit(limit)
+    if not with_all_private:
+        query = query.where(
+            or_(Space.visibility != Visibility.PRIVATE, SpaceMembership.id.is_not(None))
+        )
+    if after is not None:
+        query = query.where(tuple_(Space.created_at, Space.id) > tuple_(*after))
+    return [_space_row(row) for row in (await db.execute(query)).all()]
+
+
+async def space_model(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> Space | None:
+    result = await db.execute(
+        select(Space).where(Space.id == space_id, Space.org_id == context.org_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def delete_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> None:
+    """Its memberships, posts and comments go with it (foreign keys cascade)."""
+    await db.execute(delete(Space).where(Space.id == space_id, Space.org_id == context.org_id))
+
+
+def _members_of(context: OrgContext, space_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            SpaceMembership.id,
+            SpaceMembership.space_id,
+            SpaceMembership.user_id,
+            User.display_name,
+            SpaceMembership.added_at,
+        )
+        .join(User, User.id == SpaceMembership.user_id)
+        .where(SpaceMembership.org_id == context.org_id, SpaceMembership.space_id == space_id)
+    )
+
+
+def _member_row(row: Any) -> SpaceMemberRow:
+    return SpaceMemberRow(
+        id=row.id,
+        space_id=row.space_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        added_at=row.added_at,
+    )
+
+
+async def space_members_page(
+    db: AsyncSession,
+    context: OrgContext,
+    space_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[SpaceMemberRow]:
+    query = (
+        _members_of(context, space_id)
+        .order_by(SpaceMembership.added_at, SpaceMembership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(tuple_(SpaceMembership.added_at, SpaceMembership.id) > tuple_(*after))
+    return [_member_row(row) for row in (await db.execute(query)).all()]
+
+
+async def space_member(
+    db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
+) -> SpaceMemberRow | None:
+    query = _members_of(context, space_id).where(SpaceMembership.user_id == user_id)
+    row = (await db.execute(query)).one_or_none()
+    return _member_row(row) if row is not None else None
+
+
+async def is_org_member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> bool:
+    query = select(Membership.id).where(
+        Membership.org_id == context.org_id, Membership.user_id == user_id
+    )
+    return (await db.execute(query)).first() is not None
+
+
+def add_member(
+    db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    db.add(SpaceMembership(space_id=space_id, org_id=context.org_id, user_id=user_id))
+
+
+async def remove_member(
+    db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    await db.execute(
+        delete(SpaceMembership).where(
+            SpaceMembership.org_id == context.org_id,
+            SpaceMembership.space_id == space_id,
+            SpaceMembership.user_id == user_id,
+        )
+    )
