@@ -93,7 +93,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_user_sessions_user_id", ["user_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_user_sessions_user_id")

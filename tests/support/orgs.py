@@ -7,7 +7,9 @@ from typing import Any
 from httpx import AsyncClient
 
 
-async def create_org(client: AsyncClient, name: str = "Coaching Circle", slug: str = "circle") -> str:
+async def create_org(
+    client: AsyncClient, name: str = "Coaching Circle", slug: str = "circle"
+) -> str:
     response = await client.post("/api/v1/orgs", json={"name": name, "slug": slug})
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
