@@ -6,12 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from app.authz.policies import assert_every_route_declares_a_policy
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.middleware.body_limit import BodyLimitMiddleware
+from app.core.middleware.cors import cors_options
+from app.core.middleware.host import HostMiddleware
 from app.core.middleware.request_context import RequestContextMiddleware
+from app.core.middleware.security_headers import SecurityHeadersMiddleware
+from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
+from app.core.ratelimit import RateLimiter
 from app.core.settings import Environment, Settings, get_settings
 from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
@@ -29,6 +36,7 @@ def _lifespan(database: Database) -> object:
         async with mail_lifespan(app.state.settings, database) as mail_delivery:
             app.state.mail_delivery = mail_delivery
             yield
+        await app.state.rate_limiter.close()
         await database.dispose()
 
     return lifespan
@@ -51,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     install_error_handlers(app)
     app.include_router(meta_router)
     app.include_router(mail_router, prefix=API_PREFIX)
@@ -58,6 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(posts_router, prefix=API_PREFIX)
     app.include_router(messages_router, prefix=API_PREFIX)
     assert_every_route_declares_a_policy(app)
+    cors = cors_options(settings)
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, **cors)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HostMiddleware, settings=settings)
+    proxies = TrustedProxies.parse(settings.trusted_proxies)
+    app.add_middleware(TrustedProxyMiddleware, proxies=proxies)
     # Added last, so it runs first: everything inside it has a request ID.
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -61,7 +61,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from ipaddress import IPv6Address, IPv6Network
+from ipaddress import IPv6Network
 from typing import Any, TypeVar
 
 import structlog
@@ -252,9 +252,11 @@ def client_ip_key(request: Request) -> str:
     """The client address as limits count it: IPv4 as is, IPv6 by its /64."""
     host = get_remote_address(request)
     address = parse_address(host)
-    if isinstance(address, IPv6Address):
+    if address is None:
+        return host
+    if ":" in address:
         return str(IPv6Network((address, 64), strict=False))
-    return str(address) if address is not None else host
+    return address
 
 
 @functools.cache

@@ -6,7 +6,8 @@
   handler answers it in the API's error format; when something outside the routes was
   reading, this middleware answers it.
 - A body with a `Content-Length` within the cap is not counted: the HTTP server
-  already refuses a body longer than its declared length.
+  already refuses a body longer than its declared length. Nor is an HTTP/1 request with
+  neither header, which has no body.
 """
 
 from __future__ import annotations
@@ -25,14 +26,22 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=TOO_LARGE_MESSAGE)
 
 
-def _declared_length(scope: Scope) -> int | None:
+def _body_framing(scope: Scope) -> tuple[int | None, bool]:
+    """(declared Content-Length, whether the request may carry a body at all)."""
+    declared = None
+    framed = False
     for name, value in scope["headers"]:
         if name == b"content-length":
+            framed = True
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None
-    return None
+                declared = None
+        elif name == b"transfer-encoding":
+            framed = True
+    # HTTP/1.x: a request with neither header has no body (RFC 9112, 6.3). HTTP/2 and up
+    # frame bodies themselves, so those are always counted.
+    return declared, framed or scope.get("http_version", "1.1") >= "2"
 
 
 class BodyLimitMiddleware:
@@ -44,14 +53,13 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _declared_length(scope)
-        if declared is not None:
-            if declared > self.max_body_bytes:
-                await _too_large(scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
-            return
-        await self._call_counting(scope, receive, send)
+        declared, may_have_body = _body_framing(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _too_large(scope, receive, send)
+        elif declared is not None or not may_have_body:
+            await self.app(scope, receive, send)
+        else:
+            await self._call_counting(scope, receive, send)
 
     async def _call_counting(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0

@@ -20,45 +20,75 @@ Behind Cloudflare and a load balancer of your own, list both:
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.cloudflare import shipped_ranges
 
 CLOUDFLARE = "cloudflare"
-Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
+# (IP version, network address, mask) as integers: membership without ipaddress objects.
+_Range = tuple[int, int, int]
 
 _FORWARDED_FOR = b"x-forwarded-for"
 _FORWARDED_PROTO = b"x-forwarded-proto"
 _CF_CONNECTING_IP = b"cf-connecting-ip"
 _SCHEMES = {"http": {"http": "http", "https": "https"}, "websocket": {"http": "ws", "https": "wss"}}
 _PEER_CACHE_SIZE = 1024
+_IPV4_MAPPED = bytes(10) + b"\xff\xff"
 
 
-def parse_address(text: str) -> Address | None:
-    """An IP address as proxies write them (a port or brackets allowed); None if it is none."""
+def parse_address(text: str) -> str | None:
+    """The canonical text of an IP address as proxies write it (a port or brackets
+    allowed; an IPv4-mapped IPv6 address as IPv4), or None when it is none.
+
+    `socket.inet_pton` rather than `ipaddress`: this runs on every proxied request.
+    """
     text = text.strip()
     if text.startswith("["):
         text = text[1 : text.find("]")]
     elif text.count(":") == 1:
         text = text.partition(":")[0]
     try:
-        address = ip_address(text)
-    except ValueError:
+        if ":" not in text:
+            socket.inet_pton(socket.AF_INET, text)
+            return text
+        packed = socket.inet_pton(socket.AF_INET6, text)
+    except (OSError, ValueError):
         return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+    if packed.startswith(_IPV4_MAPPED):
+        return socket.inet_ntop(socket.AF_INET, packed[12:])
+    return socket.inet_ntop(socket.AF_INET6, packed)
 
 
-@dataclass(frozen=True)
+def _version_and_value(address: str) -> tuple[int, int]:
+    """For an address `parse_address` returned."""
+    if ":" in address:
+        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
+    return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
+
+
+def _ranges(networks: Iterable[Network]) -> tuple[_Range, ...]:
+    return tuple(
+        (network.version, int(network.network_address), int(network.netmask))
+        for network in networks
+    )
+
+
+def _within(ranges: tuple[_Range, ...], address: str) -> bool:
+    version, value = _version_and_value(address)
+    return any(version == net_version and value & mask == net for net_version, net, mask in ranges)
+
+
 class TrustedProxies:
-    networks: tuple[Network, ...]
-    cloudflare: tuple[Network, ...]
+    def __init__(self, networks: Iterable[Network], cloudflare: Iterable[Network] = ()) -> None:
+        self.networks = tuple(networks)
+        self.cloudflare = tuple(cloudflare)
+        self._trusted = _ranges(self.networks)
+        self._cloudflare = _ranges(self.cloudflare)
 
     @classmethod
     def parse(cls, entries: Iterable[str]) -> TrustedProxies:
@@ -74,39 +104,47 @@ class TrustedProxies:
                     networks.append(ip_network(entry.strip(), strict=False))
                 except ValueError as exc:
                     raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not a CIDR") from exc
-        return cls(tuple(networks), cloudflare)
+        return cls(networks, cloudflare)
 
-    def trusts(self, address: Address) -> bool:
-        return any(address in network for network in self.networks)
+    def trusts(self, address: str) -> bool:
+        """Whether `address` (as `parse_address` returns it) is a trusted proxy."""
+        return _within(self._trusted, address)
 
-    def is_cloudflare(self, address: Address) -> bool:
-        return any(address in network for network in self.cloudflare)
+    def is_cloudflare(self, address: str) -> bool:
+        return _within(self._cloudflare, address)
 
 
 class TrustedProxyMiddleware:
     def __init__(self, app: ASGIApp, *, proxies: TrustedProxies) -> None:
         self.app = app
         self.proxies = proxies
-        self._peer_is_trusted: dict[str, bool] = {}
+        self._peers: dict[str, tuple[bool, bool]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.proxies.networks and scope["type"] in _SCHEMES:
             peer = scope.get("client")
-            if peer and self._trusted_peer(peer[0]):
-                self._apply_forwarding(scope, peer[0])
+            if peer:
+                trusted, cloudflare = self._peer_kind(peer[0])
+                if trusted:
+                    self._apply_forwarding(scope, from_cloudflare=cloudflare)
         await self.app(scope, receive, send)
 
-    def _trusted_peer(self, host: str) -> bool:
-        known = self._peer_is_trusted.get(host)
+    def _peer_kind(self, host: str) -> tuple[bool, bool]:
+        """(trusted proxy, Cloudflare edge) for a peer; remembered, as peers are few."""
+        known = self._peers.get(host)
         if known is None:
             address = parse_address(host)
-            known = address is not None and self.proxies.trusts(address)
-            if len(self._peer_is_trusted) >= _PEER_CACHE_SIZE:
-                self._peer_is_trusted.clear()
-            self._peer_is_trusted[host] = known
+            known = (
+                (self.proxies.trusts(address), self.proxies.is_cloudflare(address))
+                if address is not None
+                else (False, False)
+            )
+            if len(self._peers) >= _PEER_CACHE_SIZE:
+                self._peers.clear()
+            self._peers[host] = known
         return known
 
-    def _apply_forwarding(self, scope: Scope, peer: str) -> None:
+    def _apply_forwarding(self, scope: Scope, *, from_cloudflare: bool) -> None:
         forwarded_for: list[bytes] = []
         proto = connecting_ip = None
         for name, value in scope["headers"]:
@@ -117,20 +155,16 @@ class TrustedProxyMiddleware:
             elif name == _CF_CONNECTING_IP:
                 connecting_ip = value
         client = None
-        if connecting_ip is not None and self._from_cloudflare(peer):
+        if connecting_ip is not None and from_cloudflare:
             client = parse_address(connecting_ip.decode("latin-1"))
         if client is None and forwarded_for:
             client = self._client_from_forwarded_for(b",".join(forwarded_for).decode("latin-1"))
         if client is not None:
-            scope["client"] = (str(client), 0)
+            scope["client"] = (client, 0)
         if proto is not None:
             self._apply_scheme(scope, proto.decode("latin-1"))
 
-    def _from_cloudflare(self, peer: str) -> bool:
-        address = parse_address(peer)
-        return address is not None and self.proxies.is_cloudflare(address)
-
-    def _client_from_forwarded_for(self, header: str) -> Address | None:
+    def _client_from_forwarded_for(self, header: str) -> str | None:
         """The right-most address that is not a trusted proxy; the left-most hop if all are."""
         furthest_trusted = None
         for entry in reversed(header.split(",")):

@@ -1,0 +1,83 @@
+"""Real uvicorn processes on 127.0.0.1 for the edge tests, started and stopped by the test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app.core.migrations import PROJECT_ROOT
+
+START_TIMEOUT_SECONDS = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+        self.process = process
+        self.port = port
+        self.log = log
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@contextmanager
+def edge_servers(folder: Path, environment: dict[str, str], count: int) -> Iterator[list[Server]]:
+    """`count` uvicorn processes serving tests.edge.server_app, started side by side."""
+    env = {**os.environ, "ENVIRONMENT": "test", **environment}
+    servers = [_launch(folder, env) for _ in range(count)]
+    try:
+        for server in servers:
+            server.wait_until_up()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _launch(folder: Path, env: dict[str, str]) -> Server:
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "tests.edge.server_app:create_edge_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    return Server(process, port, log)
