@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from app.accounts.endpoints import auth_router, me_router
+from app.accounts.passwords import PasswordHashing
 from app.authz.policies import assert_every_route_declares_a_policy
 from app.core.database import Database
 from app.core.errors import install_error_handlers
@@ -15,6 +17,7 @@ from app.core.logging import configure_logging
 from app.core.middleware.body_limit import BodyLimitMiddleware
 from app.core.middleware.cors import cors_options
 from app.core.middleware.host import HostMiddleware
+from app.core.middleware.origin_check import OriginCheckMiddleware
 from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
@@ -24,6 +27,8 @@ from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
 from app.messages.endpoints import router as messages_router
 from app.meta.endpoints import router as meta_router
+from app.orgs.endpoints import invites_router, me_orgs_router
+from app.orgs.endpoints import router as orgs_router
 from app.posts.endpoints import router as posts_router
 from app.spaces.endpoints import router as spaces_router
 
@@ -36,6 +41,7 @@ def _lifespan(database: Database) -> object:
         async with mail_lifespan(app.state.settings, database) as mail_delivery:
             app.state.mail_delivery = mail_delivery
             yield
+        app.state.passwords.close()
         await app.state.rate_limiter.close()
         await database.dispose()
 
@@ -60,13 +66,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.passwords = PasswordHashing(settings)
     install_error_handlers(app)
     app.include_router(meta_router)
-    app.include_router(mail_router, prefix=API_PREFIX)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(me_router, prefix=API_PREFIX)
+    app.include_router(me_orgs_router, prefix=API_PREFIX)
+    app.include_router(orgs_router, prefix=API_PREFIX)
+    app.include_router(invites_router, prefix=API_PREFIX)
     app.include_router(spaces_router, prefix=API_PREFIX)
     app.include_router(posts_router, prefix=API_PREFIX)
     app.include_router(messages_router, prefix=API_PREFIX)
+    app.include_router(mail_router, prefix=API_PREFIX)
     assert_every_route_declares_a_policy(app)
+    # Each add_middleware wraps the ones added before it: innermost first.
+    app.add_middleware(
+        OriginCheckMiddleware, allowed_origins=[settings.public_origin, *settings.cors_origins]
+    )
     cors = cors_options(settings)
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
