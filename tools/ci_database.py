@@ -1,7 +1,7 @@
 """Create or drop the throwaway PostgreSQL database a CI run tests against.
 
-    python tools/ci_database.py create URL   # prints nothing, fails if it exists
-    python tools/ci_database.py drop URL
+python tools/ci_database.py create URL   # prints nothing, fails if it exists
+python tools/ci_database.py drop URL
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The services the PostgreSQL test run needs: check them, and start only what is down.
 
-    python tools/services.py ready   # exit 0 when PostgreSQL and Redis answer
-    python tools/services.py start   # start whichever does not answer, then wait
+python tools/services.py ready   # exit 0 when PostgreSQL and Redis answer
+python tools/services.py start   # start whichever does not answer, then wait
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def _launch(folder: Path, env: dict[str, str]) -> Server:
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     return Server(process, port, log)

@@ -82,7 +82,7 @@ def scan(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) ->
 
 
 def git(repo: Path, *args: str) -> str:
-    completed = subprocess.run(  # noqa: S603
+    completed = subprocess.run(
         [GIT, "-C", str(repo), *args], env=GIT_ENV, capture_output=True, text=True, check=True
     )
     return completed.stdout.strip()
