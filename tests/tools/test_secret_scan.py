@@ -225,6 +225,13 @@ def test_a_scan_from_a_subdirectory_finds_the_repo_around_it(
     assert finding_lines(result)[0].startswith("deploy/aws.env:1: AWS Access Key (commit ")
 
 
+def test_a_pem_header_line_without_a_key_body_is_not_a_finding(repo: Path, scan: Scan) -> None:
+    header = "-----BEGIN RSA " + "PRIVATE KEY-----"
+    check = f'assert first.startswith(b"{header}")\n'
+    commit(repo, "a test that checks a file's first line", {"tests/test_keys.py": check})
+    assert scan("--repo", str(repo)).exit_code == 0
+
+
 def test_an_allowlisted_false_positive_passes(repo: Path, scan: Scan) -> None:
     example_url = "postgresql://app" + ":example@db.internal/app"
     pragma = "  # pragma: allowlist " + "secret"
