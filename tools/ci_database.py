@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
-async def _run(action: str, url_text: str) -> None:
+async def run_admin(action: str, url_text: str) -> None:
     url = make_url(url_text)
     name = url.database
     if not name or not name.replace("_", "").isalnum():
@@ -33,4 +33,4 @@ async def _run(action: str, url_text: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("create", "drop"):
         raise SystemExit(__doc__)
-    asyncio.run(_run(sys.argv[1], sys.argv[2]))
+    asyncio.run(run_admin(sys.argv[1], sys.argv[2]))
