@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -24,12 +26,7 @@ from app.accounts.schemas import (
     SignupRequest,
     TokenRequest,
 )
-from app.accounts.service import (
-    AccountService,
-    InvalidCredentials,
-    NewSession,
-    WrongCurrentPassword,
-)
+from app.accounts.service import AccountService, NewSession, PasswordRejected
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.dependencies import AppSettings, DbSession, Meta
@@ -49,6 +46,17 @@ async def account_service(
 
 
 Accounts = Annotated[AccountService, Depends(account_service)]
+
+
+@asynccontextmanager
+async def password_guesses_counted(request: Request, account: str) -> AsyncIterator[None]:
+    """Refused while the account is throttled; a rejected password counts as a failure."""
+    await login_failures.check(request, account)
+    try:
+        yield
+    except PasswordRejected:
+        await login_failures.record(request, account)
+        raise
 
 
 def limited(name: str) -> Any:
@@ -97,12 +105,8 @@ async def login(
     settings: AppSettings,
 ) -> LoggedIn:
     """Wrong passwords slow an account down (per address first), see app.core.ratelimit."""
-    await login_failures.check(request, body.email)
-    try:
+    async with password_guesses_counted(request, body.email):
         new_session = await accounts.login(body.email, body.password)
-    except InvalidCredentials:
-        await login_failures.record(request, body.email)
-        raise
     await login_failures.forget(request, body.email)
     return logged_in(response, settings, new_session)
 
@@ -185,12 +189,8 @@ async def change_password(
     user: CurrentUser, request: Request, body: PasswordChangeRequest, accounts: Accounts
 ) -> None:
     """Guessing the current password here counts like wrong passwords at login."""
-    await login_failures.check(request, user.email)
-    try:
+    async with password_guesses_counted(request, user.email):
         await accounts.change_password(user, body.current_password, body.new_password)
-    except WrongCurrentPassword:
-        await login_failures.record(request, user.email)
-        raise
 
 
 @me_router.get("")
@@ -231,12 +231,8 @@ async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accoun
 async def request_email_change(
     user: CurrentUser, request: Request, body: EmailChangeRequest, accounts: Accounts
 ) -> Accepted:
-    await login_failures.check(request, user.email)
-    try:
+    async with password_guesses_counted(request, user.email):
         await accounts.request_email_change(user, body.new_email, body.current_password)
-    except WrongCurrentPassword:
-        await login_failures.record(request, user.email)
-        raise
     return Accepted(message="We have sent a confirmation link to the new address.")
 
 

@@ -21,12 +21,16 @@ from app.accounts.sessions import AuthenticatedUser, start_session
 from app.accounts.tokens import TOKEN_LIFETIMES, consume_token, issue_token, peek_token, void_tokens
 from app.audit.service import RequestMeta, record_event
 from app.core.clock import now
-from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from app.core.errors import AppError, Conflict, Invalid, NotFound
 from app.core.settings import Settings
 from app.mail.service import enqueue_mail
 
 
-class InvalidCredentials(AppError):
+class PasswordRejected(AppError):
+    """A password given to prove who one is was wrong: such guesses are rate limited."""
+
+
+class InvalidCredentials(PasswordRejected):
     status_code = 401
     code = "invalid_credentials"
     message = "The email or password is not correct."
@@ -38,7 +42,8 @@ class EmailNotVerified(AppError):
     message = "Confirm your email address first: we have sent you a new link."
 
 
-class WrongCurrentPassword(Forbidden):
+class WrongCurrentPassword(PasswordRejected):
+    status_code = 403
     code = "invalid_credentials"
     message = "The current password is not correct."
 
