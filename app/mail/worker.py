@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import timedelta
 
 import structlog
 
@@ -15,7 +14,7 @@ from app.mail.engine_settings import bind_mail_settings
 
 logger = structlog.get_logger("app.mail")
 # No commit in this process wakes the worker: it polls, and more often than inline.
-WORKER_TUNING = DeliveryTuning(poll_seconds=2.0, lease=timedelta(minutes=5))
+WORKER_TUNING = DeliveryTuning(poll_seconds=2.0)
 
 
 async def run_worker(settings: Settings, tuning: DeliveryTuning = WORKER_TUNING) -> None:
