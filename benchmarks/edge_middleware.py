@@ -25,7 +25,7 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +164,7 @@ async def cpu_us_per_request(app: ASGIApp, requests: int, peer: str) -> float:
 
 
 async def best_of(
-    apps: dict[str, ASGIApp], requests: int, peer: str, rounds: int = 7
+    apps: Mapping[str, ASGIApp], requests: int, peer: str, rounds: int = 7
 ) -> dict[str, float]:
     """CPU microseconds per request of each app: the best of interleaved rounds.
 
