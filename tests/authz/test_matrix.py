@@ -1,8 +1,9 @@
 """C09, C10, C12: every route declares who may call it, and every caller gets what the matrix says.
 
 The matrix (`matrix.toml`) lists, per route, the status for each kind of caller; each
-cell runs through HTTP against a freshly seeded world. A route missing from the file
-fails `test_every_route_is_in_the_matrix`, including routes added later.
+cell runs through HTTP against a seeded world, inside a transaction rolled back after
+it. A route missing from the file fails `test_every_route_is_in_the_matrix`, including
+routes added later.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.authz.policies import api_routes
+from app.core.dependencies import get_db
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import empty_tables
 from tests.support import world_content  # noqa: F401  (seeds spaces, posts, messages)
 from tests.support.world import CALLERS, World, seed_world
 
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 MATRIX_FILE = Path(__file__).with_name("matrix.toml")
 MATRIX: list[dict[str, Any]] = tomllib.loads(MATRIX_FILE.read_text())["route"]
 
@@ -40,43 +43,73 @@ def cells() -> list[Any]:
 
 @pytest.fixture(scope="module")
 async def matrix_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with rate limits off: the matrix measures authorization, not abuse controls."""
-    application = create_app(settings.model_copy(update={"rate_limits_enabled": False}))
+    """The app with rate limits off (the matrix measures authorization, not abuse controls)
+    and mail only queued (each cell's writes are rolled back, mail included)."""
+    changed = {"rate_limits_enabled": False, "email_delivery": "worker"}
+    application = create_app(settings.model_copy(update=changed))
+    _let_sqlite_nest_transactions(application.state.database.engine)
     async with application.router.lifespan_context(application):
         yield application
 
 
-class _Seeded:
-    """The world in the database now; reads share it, every unsafe request gets a fresh one."""
+def _let_sqlite_nest_transactions(engine: AsyncEngine) -> None:
+    """pysqlite begins transactions lazily and breaks SAVEPOINTs; SQLAlchemy's documented
+    remedy is to let it autocommit and emit BEGIN ourselves."""
+    if engine.dialect.name != "sqlite":
+        return
 
-    world: World | None = None
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _explicit_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture(scope="module")
-async def seeded(matrix_app: FastAPI) -> AsyncIterator[_Seeded]:
-    holder = _Seeded()
-    yield holder
+async def world(matrix_app: FastAPI, settings: Settings) -> AsyncIterator[World]:
+    """Seeded once; every cell runs inside a transaction that is rolled back after it."""
+    async with matrix_app.state.database.sessionmaker() as db:
+        seeded = await seed_world(db, settings)
+    yield seeded
     await empty_tables(matrix_app.state.database.engine)
 
 
 @pytest.fixture
-async def world(
-    request: pytest.FixtureRequest, matrix_app: FastAPI, settings: Settings, seeded: _Seeded
-) -> AsyncIterator[World]:
-    if seeded.world is None:
-        async with matrix_app.state.database.sessionmaker() as db:
-            seeded.world = await seed_world(db, settings)
-    yield seeded.world
-    if request.node.callspec.params["route"]["method"] not in SAFE_METHODS:
-        await empty_tables(matrix_app.state.database.engine)
-        seeded.world = None
+async def rolled_back(matrix_app: FastAPI) -> AsyncIterator[None]:
+    """The request's sessions commit to savepoints of one outer transaction, undone after."""
+    async with matrix_app.state.database.engine.connect() as connection:
+        outer = await connection.begin()
+        sessions = async_sessionmaker(
+            bind=connection,
+            expire_on_commit=False,
+            autoflush=False,
+            join_transaction_mode="create_savepoint",
+        )
+
+        async def session_in_outer_transaction() -> AsyncIterator[AsyncSession]:
+            async with sessions() as session:
+                yield session
+
+        matrix_app.dependency_overrides[get_db] = session_in_outer_transaction
+        try:
+            yield
+        finally:
+            matrix_app.dependency_overrides.pop(get_db, None)
+            await outer.rollback()
 
 
 @pytest.mark.manages_database
 @pytest.mark.checklist("C09", "C10", "C12")
 @pytest.mark.parametrize(("route", "caller", "expected"), cells())
 async def test_the_caller_gets_the_status_the_matrix_states(
-    matrix_app: FastAPI, world: World, route: dict[str, Any], caller: str, expected: int
+    matrix_app: FastAPI,
+    world: World,
+    rolled_back: None,
+    route: dict[str, Any],
+    caller: str,
+    expected: int,
 ) -> None:
     body = route.get("body")
     content = world.fill(json.dumps(body)).encode() if body is not None else None
