@@ -1,4 +1,8 @@
-"""Per-request building blocks every domain's routes use: the database session and request meta."""
+"""Per-request building blocks every domain's routes use: the database session and request meta.
+
+Every dependency is `async def`: FastAPI runs a plain `def` dependency in the shared
+threadpool, a thread hop per request for what is a dictionary lookup.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,12 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings_of_app(request: Request) -> Settings:
+async def get_settings_of_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_request_meta(request: Request) -> RequestMeta:
+async def get_request_meta(request: Request) -> RequestMeta:
     client = request.client
     return RequestMeta(
         ip=client.host if client else "",
