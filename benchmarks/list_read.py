@@ -47,6 +47,7 @@ from app.core.database import Database
 from app.core.migrations import PROJECT_ROOT, upgrade
 from app.core.security import new_session_token, token_hash
 from app.core.settings import Settings
+from app.mail.dkim_keys import generate_private_key, pkcs1_pem
 from app.orgs.models import Membership, Org
 from app.posts.models import Post, PostStatus
 from app.spaces.models import Space
@@ -219,10 +220,12 @@ Results = dict[str, list[dict[str, float]]]
 
 
 def run_rounds(args: argparse.Namespace, database_url: str, seeded: Seeded) -> Results:
+    dkim_key = pkcs1_pem(generate_private_key()).decode()  # production wants mail signed
     env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "production",
            "SECRET_KEY": secrets.token_urlsafe(48), "PUBLIC_URL": f"https://{PUBLIC_HOST}",
            "TRUSTED_PROXIES": "127.0.0.1/32", "SMTP_HOST": "127.0.0.1",
-           "EMAIL_FROM": f"no-reply@{PUBLIC_HOST}", "EMAIL_DELIVERY": "worker"}  # fmt: skip
+           "EMAIL_FROM": f"no-reply@{PUBLIC_HOST}", "EMAIL_DELIVERY": "worker",
+           "DKIM_SELECTOR": "bench", "DKIM_PRIVATE_KEY": dkim_key}  # fmt: skip
     full_path = f"/api/v1/orgs/{seeded.org_id}/spaces/{seeded.space_id}/posts?limit=20"
     full_headers = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https",
                     "Cookie": f"__Host-session={seeded.session_token}"}  # fmt: skip

@@ -154,10 +154,6 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    @property
-    def email_domain(self) -> str:
-        return self.email_from.rpartition("@")[2].lower()
-
     def dkim_key_pem(self) -> bytes | None:
         if self.dkim_private_key is not None:
             return self.dkim_private_key.get_secret_value().encode()
@@ -211,6 +207,12 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("SMTP_HOST is missing (mail settings are required in production)")
     if settings.email_from.endswith("@localhost") or "@" not in settings.email_from:
         problems.append("EMAIL_FROM must be a real sender address")
+    if settings.dkim_private_key is None and settings.dkim_private_key_file is None:
+        problems.append(
+            "DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE is missing (mail must be signed)"
+        )
+    if not settings.dkim_selector:
+        problems.append("DKIM_SELECTOR is missing (mail must be signed)")
     if settings.debug:
         problems.append("DEBUG must be off in production")
     if settings.stripe_webhook_secret is not None and _looks_like_placeholder(

@@ -6,13 +6,27 @@ import os
 import secrets
 import subprocess
 import sys
+from functools import lru_cache
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.core.migrations import PROJECT_ROOT
 from app.core.settings import ConfigurationError, load_settings
 
 pytestmark = pytest.mark.checklist("C18")
+
+
+@lru_cache(maxsize=1)
+def dkim_key_pem() -> str:
+    """A DKIM key made at test time (never a committed one)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def production(**overrides: object) -> dict[str, object]:
@@ -23,6 +37,8 @@ def production(**overrides: object) -> dict[str, object]:
         "database_url": "postgresql+asyncpg://app@db/app",
         "smtp_host": "smtp.example.org",
         "email_from": "no-reply@community.example.org",
+        "dkim_selector": "rt1",
+        "dkim_private_key": dkim_key_pem(),
     }
     values.update(overrides)
     return values
@@ -77,6 +93,14 @@ def test_missing_mail_settings_are_refused() -> None:
 
 def test_localhost_sender_is_refused() -> None:
     assert "EMAIL_FROM" in refusal(email_from="no-reply@localhost")
+
+
+def test_a_missing_dkim_key_is_refused() -> None:
+    assert "DKIM_PRIVATE_KEY" in refusal(dkim_private_key=None)
+
+
+def test_a_missing_dkim_selector_is_refused() -> None:
+    assert "DKIM_SELECTOR" in refusal(dkim_selector=None)
 
 
 def test_debug_is_refused() -> None:
