@@ -25,6 +25,7 @@ from app.core.ratelimit import RateLimiter
 from app.core.settings import Environment, Settings, get_settings
 from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
+from app.mail.service import ONE_CLICK_API_PATH
 from app.messages.endpoints import router as messages_router
 from app.meta.endpoints import router as meta_router
 from app.orgs.endpoints import invites_router, me_orgs_router
@@ -81,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assert_every_route_declares_a_policy(app)
     # Each add_middleware wraps the ones added before it: innermost first.
     app.add_middleware(
-        OriginCheckMiddleware, allowed_origins=[settings.public_origin, *settings.cors_origins]
+        OriginCheckMiddleware,
+        allowed_origins=[settings.public_origin, *settings.cors_origins],
+        exempt_paths=frozenset({ONE_CLICK_API_PATH}),
     )
     cors = cors_options(settings)
     if cors is not None:

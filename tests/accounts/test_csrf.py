@@ -104,3 +104,14 @@ async def test_a_stale_cookie_does_not_block_logging_in_again(
     client.cookies.set("session", "stale-session-token-value")
     del client.headers["X-CSRF-Token"]
     assert (await log_in(client, EMAIL)).status_code == 200
+
+
+async def test_one_click_unsubscribe_is_not_refused_for_its_origin(client: AsyncClient) -> None:
+    """RFC 8058 POSTs come from mail providers; the signed token in the URL is the proof."""
+    response = await client.post(
+        "/api/v1/unsubscribe/one-click?token=not-a-real-token",
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Origin": "https://mail.provider.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] != "csrf_failed"

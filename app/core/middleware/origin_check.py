@@ -4,7 +4,9 @@ A browser names the page that made a request in `Origin`. For unsafe methods, a
 present Origin must be the public origin or one of `CORS_ORIGINS`; `Sec-Fetch-Site:
 cross-site` without an allowed Origin is refused too. Requests without either header
 (curl, server-to-server, webhooks) pass here; cookie-authenticated ones still need
-the session's CSRF token (app.authz.caller).
+the session's CSRF token (app.authz.caller). `exempt_paths` are endpoints that carry
+their own proof and are posted from elsewhere by design (RFC 8058 one-click
+unsubscribe, signed with its token), where no session is ever used.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class OriginCheckMiddleware:
-    def __init__(self, app: ASGIApp, *, allowed_origins: list[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, allowed_origins: list[str], exempt_paths: frozenset[str]
+    ) -> None:
         self.app = app
         self.allowed = frozenset(origin.rstrip("/").encode() for origin in allowed_origins)
+        self.exempt_paths = exempt_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["method"] in UNSAFE_METHODS
+            and scope["path"] not in self.exempt_paths
             and self._is_cross_site(scope["headers"])
         ):
             await _refuse(send)
