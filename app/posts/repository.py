@@ -137,9 +137,14 @@ async def posts_page(
     search: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[PostSummaryRow]:
-    """Newest first. Drafts of others never (the SQL form of `rules.may_see_post`)."""
-    query: Select[*tuple[Any, ...]] = (
+) -> tuple[list[PostSummaryRow], SpaceAccess | None]:
+    """Newest first; drafts of others never (the SQL form of `rules.may_see_post`).
+
+    Each row carries its space's visibility and whether the caller is in it, so the
+    page and what deciding on it needs come in one query; the access is None when the
+    page is empty (the caller then asks the spaces service).
+    """
+    query = (
         select(
             Post.id,
             Post.space_id,
@@ -150,8 +155,12 @@ async def posts_page(
             Post.status,
             Post.created_at,
             Post.listed_at,
+            Space.visibility,
+            SpaceMembership.id.is_not(None).label("in_space"),
         )
         .join(User, User.id == Post.author_id)
+        .join(Space, and_(Space.id == Post.space_id, Space.org_id == context.org_id))
+        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
         .where(
             Post.org_id == context.org_id,
             Post.space_id == space_id,
@@ -170,7 +179,9 @@ async def posts_page(
         )
     if after is not None:
         query = query.where(tuple_(Post.listed_at, Post.id) < tuple_(*after))
-    return [PostSummaryRow(*row) for row in (await db.execute(query)).all()]
+    rows = (await db.execute(query)).all()
+    access = _space_access(rows[0]) if rows else None
+    return [PostSummaryRow(*row[:9]) for row in rows], access
 
 
 async def post_model(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> Post | None:

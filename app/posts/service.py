@@ -28,7 +28,7 @@ from app.posts import repository
 from app.posts.models import Comment, Post, PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import PostCreate, PostUpdate
-from app.spaces.service import readable_space
+from app.spaces.service import readable_space, require_readable
 
 REPLY_EXCERPT_LENGTH = 500
 REPLY_CATEGORY = "replies"
@@ -68,13 +68,12 @@ class PostService:
         limit: int,
         cursor: str | None,
     ) -> tuple[list[PostSummaryRow], str | None]:
-        await readable_space(self.db, context, space_id)
         scope = f"posts:{context.org_id}:{space_id}"
         if with_own_drafts:
             scope = f"{scope}:drafts-of:{context.user_id}"
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
-        rows = await repository.posts_page(
+        rows, access = await repository.posts_page(
             self.db,
             context,
             space_id,
@@ -83,6 +82,10 @@ class PostService:
             after=page.after,
             limit=page.limit + 1,
         )
+        if access is None:  # nothing listed: still 404 or 403 where the space says so
+            await readable_space(self.db, context, space_id)
+        else:
+            require_readable(context, access)
         return cut_page(rows, page.limit, lambda row: (row.listed_at, row.id), key, scope)
 
     async def create(self, context: OrgContext, space_id: uuid.UUID, body: PostCreate) -> PostRow:

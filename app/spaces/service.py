@@ -18,6 +18,7 @@ from app.audit.service import RequestMeta, record_event
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Permission
 from app.authz.rules import (
+    SpaceAccess,
     may_join_space,
     may_list_space_members,
     may_read_space,
@@ -80,6 +81,15 @@ class SpaceContentLocked(Forbidden):
     message = "The content of this space is for its members, or for members with an active payment."
 
 
+def require_readable(context: OrgContext, access: SpaceAccess) -> None:
+    """404 for a space the caller cannot see, 403 when they see it but its content is
+    locked to them."""
+    if not may_see_space(context, access):
+        raise NotFound("No such space.")
+    if not may_read_space(context, access):
+        raise SpaceContentLocked()
+
+
 async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
     """The space, if the caller may see it; else 404, whether it is foreign, private or gone."""
     row = await repository.space(db, context, space_id)
@@ -89,11 +99,9 @@ async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UU
 
 
 async def readable_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
-    """The space, if the caller may read (and so write) its content: 404 when they cannot
-    see it, 403 when they see it but its content is locked to them."""
+    """The space, if the caller may read (and so write) its content."""
     row = await visible_space(db, context, space_id)
-    if not may_read_space(context, row.access):
-        raise SpaceContentLocked()
+    require_readable(context, row.access)
     return row
 
 

@@ -10,22 +10,28 @@
     org B: an open space with a post and a comment by other_org_member, and a
            conversation of other_org_member and other_org_owner
 
-Importing this module adds the extension to `seed_world`.
+Importing this module adds the extension to `seed_world`. Below it, the helpers the
+behaviour tests in tests/spaces, tests/posts and tests/messages share.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
-from sqlalchemy import select
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.settings import Settings
 from app.messages.models import Block, Conversation, ConversationParticipant, Message
 from app.messages.service import participant_key
-from app.orgs.models import Membership
+from app.orgs.models import Membership, PaymentStatus
 from app.posts.models import Comment, Post, PostStatus
 from app.spaces.models import Space, SpaceMembership, Visibility
-from tests.support.world import EXTENSIONS, World
+from tests.support.world import EXTENSIONS, World, seed_world
 
 
 class _Seeder:
@@ -140,3 +146,58 @@ async def seed_content(db: AsyncSession, world: World) -> None:
 
 
 EXTENSIONS.append(seed_content)
+
+
+# -- helpers for the behaviour tests of spaces, posts and messages ------------------------
+
+
+async def seeded_world(app: FastAPI, settings: Settings) -> World:
+    async with app.state.database.sessionmaker() as db:
+        return await seed_world(db, settings)
+
+
+class Callers:
+    """One HTTP client per person of the world, logged in as them: `callers("member")`."""
+
+    def __init__(self, app: FastAPI, world: World) -> None:
+        self.app = app
+        self.world = world
+        self._clients: dict[str, AsyncClient] = {}
+
+    def __call__(self, name: str) -> AsyncClient:
+        if name not in self._clients:
+            self._clients[name] = self.world.client_for(self.app, name)
+        return self._clients[name]
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+
+def org_path(world: World, org: str = "org_id") -> str:
+    """`/api/v1/orgs/{id}` of org A (or of org B with `org="other_org_id"`)."""
+    return f"/api/v1/orgs/{world.refs[org]}"
+
+
+async def set_payment(app: FastAPI, world: World, name: str, status: PaymentStatus) -> None:
+    """What the billing webhook will do: set a member's payment status."""
+    async with app.state.database.sessionmaker() as db:
+        await db.execute(
+            update(Membership)
+            .where(Membership.user_id == world.people[name].user_id)
+            .values(payment_status=status)
+        )
+        await db.commit()
+
+
+@pytest.fixture
+async def world(app: FastAPI, settings: Settings) -> World:
+    """A freshly seeded world (the tables are emptied after each test)."""
+    return await seeded_world(app, settings)
+
+
+@pytest.fixture
+async def callers(app: FastAPI, world: World) -> AsyncIterator[Callers]:
+    made = Callers(app, world)
+    yield made
+    await made.close()
