@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import delete, inspect, text
+from sqlalchemy import Table, delete, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core.clock import clock
@@ -147,13 +147,17 @@ async def _fresh_rate_limits(application: FastAPI) -> None:
     application.state.rate_limiter = RateLimiter.from_settings(application.state.settings)
 
 
+_TABLES_OF: dict[str, list[Table]] = {}
+
+
 async def empty_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
-        existing = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
-        tables = [table for table in Base.metadata.sorted_tables if table.name in existing]
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in reversed(tables):
-                await connection.execute(delete(table))
+        url = str(engine.url)
+        if url not in _TABLES_OF:
+            existing = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            _TABLES_OF[url] = [t for t in Base.metadata.sorted_tables if t.name in existing]
+        tables = _TABLES_OF[url]
+        # DELETE, children first: on these small tables it is several times faster than
+        # TRUNCATE, which costs PostgreSQL a few hundred milliseconds each time.
+        for table in reversed(tables):
+            await connection.execute(delete(table))
