@@ -27,13 +27,18 @@ def normalize_email(value: str) -> str:
     return checked.normalized.lower()
 
 
-def _single_line(value: str) -> str:
-    stripped = value.strip()
-    if _CONTROL_CHARACTERS.search(stripped):
+def one_line(value: str) -> str:
+    """A name or title: one line (no CR, LF or other control character), not blank, and
+    kept exactly as written."""
+    if _CONTROL_CHARACTERS.search(value):
         raise ValueError("must be a single line without control characters")
-    if not stripped:
+    if not value.strip():
         raise ValueError("must not be blank")
-    return stripped
+    return value
+
+
+def _trimmed_one_line(value: str) -> str:
+    return one_line(value.strip())
 
 
 def refuse_nul(value: str) -> str:
@@ -45,8 +50,7 @@ def refuse_nul(value: str) -> str:
 NormalizedEmail = Annotated[
     str, StringConstraints(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)
 ]
-DisplayName = Annotated[str, StringConstraints(max_length=80), AfterValidator(_single_line)]
-Title = Annotated[str, StringConstraints(max_length=200), AfterValidator(_single_line)]
+DisplayName = Annotated[str, StringConstraints(max_length=80), AfterValidator(_trimmed_one_line)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Password = Annotated[str, StringConstraints(max_length=1024)]
 

@@ -12,9 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
-from app.core.schemas import RequestBody, refuse_nul
+from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.posts.models import PostStatus
-from app.spaces.schemas import one_line
 
 MAX_TITLE_LENGTH = 200
 MAX_POST_BODY_LENGTH = 20_000

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
-from app.core.schemas import RequestBody, refuse_nul
+from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.spaces.models import Visibility
 
 MAX_SPACE_NAME_LENGTH = 120
 MAX_SPACE_DESCRIPTION_LENGTH = 2000
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def one_line(value: str) -> str:
-    """A name or title: one line (no CR, LF or other control character), not blank, and
-    kept exactly as written."""
-    if _CONTROL_CHARACTERS.search(value):
-        raise ValueError("must be a single line without control characters")
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 SpaceName = Annotated[
