@@ -58,9 +58,9 @@ def collect(run: bool, pytest_args: list[str]) -> tuple[_Collector, int]:
     import pytest
 
     collector = _Collector()
-    args = ["-q", "-p", "no:randomly", *pytest_args]
-    if not run:
-        args.insert(0, "--collect-only")
+    # Collecting prints nothing of pytest's own; a run shows its progress and failures.
+    quiet = ["-q"] if run else ["--collect-only", "-p", "no:terminal"]
+    args = [*quiet, *pytest_args]
     exit_code = pytest.main(args, plugins=[collector])
     return collector, int(exit_code)
 
