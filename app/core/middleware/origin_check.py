@@ -22,7 +22,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class OriginCheckMiddleware:
     def __init__(
-        self, app: ASGIApp, *, allowed_origins: list[str], exempt_paths: frozenset[str]
+        self,
+        app: ASGIApp,
+        *,
+        allowed_origins: list[str],
+        exempt_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.allowed = frozenset(origin.rstrip("/").encode() for origin in allowed_origins)
