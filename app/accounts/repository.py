@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User, UserSession
@@ -40,34 +42,47 @@ async def email_is_taken(db: AsyncSession, email: str) -> bool:
     return result.first() is not None
 
 
-async def session_by_token_hash(db: AsyncSession, token_hash: str) -> SessionRow | None:
-    result = await db.execute(
-        select(
-            UserSession.id,
-            UserSession.user_id,
-            UserSession.created_at,
-            UserSession.last_seen_at,
-            UserSession.expires_at,
-            User.email,
-            User.display_name,
-            User.email_verified_at,
-        )
+SESSION_COLUMNS = (
+    UserSession.id,
+    UserSession.user_id,
+    UserSession.created_at,
+    UserSession.last_seen_at,
+    UserSession.expires_at,
+    User.email,
+    User.display_name,
+    User.email_verified_at,
+)
+
+
+def session_query(token_hash: str) -> Select[*tuple[Any, ...]]:
+    """The session of a token with its user; callers may add columns and joins to it."""
+    return (
+        select(*SESSION_COLUMNS)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == token_hash)
     )
-    row = result.one_or_none()
-    if row is None:
-        return None
+
+
+def session_row(values: Sequence[Any]) -> SessionRow:
+    """A `SessionRow` from the first len(SESSION_COLUMNS) values of a result row."""
+    session_id, user_id, created_at, last_seen_at, expires_at, email, name, verified_at = values[
+        : len(SESSION_COLUMNS)
+    ]
     return SessionRow(
-        session_id=row[0],
-        user_id=row[1],
-        created_at=row[2],
-        last_seen_at=row[3],
-        expires_at=row[4],
-        email=row[5],
-        display_name=row[6],
-        email_verified=row[7] is not None,
+        session_id=session_id,
+        user_id=user_id,
+        created_at=created_at,
+        last_seen_at=last_seen_at,
+        expires_at=expires_at,
+        email=email,
+        display_name=name,
+        email_verified=verified_at is not None,
     )
+
+
+async def session_by_token_hash(db: AsyncSession, token_hash: str) -> SessionRow | None:
+    row = (await db.execute(session_query(token_hash))).one_or_none()
+    return None if row is None else session_row(row)
 
 
 async def touch_session(db: AsyncSession, session_id: uuid.UUID, seen_at: datetime) -> None:

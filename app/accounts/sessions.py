@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
 from app.accounts.models import UserSession
+from app.accounts.repository import SessionRow
 from app.audit.service import RequestMeta
 from app.core.clock import now
 from app.core.security import new_session_token, token_hash
@@ -63,6 +64,14 @@ async def resolve_session(
 ) -> AuthenticatedUser | None:
     """The user of a live session token, or None for an unknown, idle or expired one."""
     row = await repository.session_by_token_hash(db, token_hash(token))
+    return await live_session(db, settings, row)
+
+
+async def live_session(
+    db: AsyncSession, settings: Settings, row: SessionRow | None
+) -> AuthenticatedUser | None:
+    """The caller behind a looked-up session row, once its idle and absolute limits hold
+    (an expired session is deleted; last_seen is written at most once a minute)."""
     if row is None:
         return None
     moment = now()

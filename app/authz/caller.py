@@ -15,11 +15,10 @@ from app.accounts.sessions import AuthenticatedUser, resolve_session
 from app.core.dependencies import AppSettings, DbSession
 from app.core.errors import Forbidden
 from app.core.security import csrf_token_for, same_secret
+from app.core.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
-# Only ever read from the cookie: a token in a query string would end up in logs.
-SESSION_SOURCES = "cookie"
 
 
 class CsrfFailed(Forbidden):
@@ -30,17 +29,26 @@ class CsrfFailed(Forbidden):
 async def resolve_caller(
     request: Request, db: DbSession, settings: AppSettings
 ) -> AuthenticatedUser | None:
-    token = request.cookies.get(settings.session_cookie_name)
-    if not token:
+    token = session_token_of(request, settings)
+    if token is None:
         return None
     caller = await resolve_session(db, settings, token)
-    if caller is None:
-        return None
+    if caller is not None:
+        check_csrf(request, token, settings)
+    return caller
+
+
+def session_token_of(request: Request, settings: Settings) -> str | None:
+    """Only ever the cookie: a token in a query string would end up in logs."""
+    return request.cookies.get(settings.session_cookie_name) or None
+
+
+def check_csrf(request: Request, session_token: str, settings: Settings) -> None:
+    """A state change authenticated by this session's cookie must carry its CSRF value."""
     if request.method not in SAFE_METHODS:
-        expected = csrf_token_for(token, settings.signing_key())
+        expected = csrf_token_for(session_token, settings.signing_key())
         if not same_secret(request.headers.get(CSRF_HEADER), expected):
             raise CsrfFailed()
-    return caller
 
 
 MaybeUser = Annotated[AuthenticatedUser | None, Depends(resolve_caller)]

@@ -14,16 +14,21 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from fastapi import Request
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.sessions import AuthenticatedUser
+from app.accounts.models import UserSession
+from app.accounts.repository import SESSION_COLUMNS, session_query, session_row
+from app.accounts.sessions import AuthenticatedUser, live_session
 from app.audit.service import record_event
-from app.authz.caller import MaybeUser
+from app.authz.caller import check_csrf, session_token_of
 from app.authz.marks import route_policy
 from app.authz.permissions import Permission, Role, role_may
-from app.core.dependencies import DbSession, Meta
+from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.errors import Forbidden, NotAuthenticated, NotFound
+from app.core.security import token_hash
+from app.core.settings import Settings
 from app.orgs.models import Membership
 
 _ISSUED_BY_AUTHZ = object()
@@ -46,23 +51,38 @@ class OrgContext:
         return role_may(self.role, permission)
 
 
-async def _membership_context(
-    db: AsyncSession, org_id: uuid.UUID, user: AuthenticatedUser
-) -> OrgContext | None:
-    result = await db.execute(
-        select(Membership.id, Membership.role, Membership.payment_status).where(
-            Membership.org_id == org_id, Membership.user_id == user.id
+_MEMBERSHIP_COLUMNS = (Membership.id, Membership.role, Membership.payment_status)
+
+
+async def _caller_and_membership(
+    db: AsyncSession, settings: Settings, token: str, org_id: uuid.UUID
+) -> tuple[AuthenticatedUser | None, Any]:
+    """The session, its user and their membership of the org in one round trip: every org
+    route pays for this, so it is one indexed join instead of two queries."""
+    query = (
+        session_query(token_hash(token))
+        .add_columns(*_MEMBERSHIP_COLUMNS)
+        .outerjoin(
+            Membership,
+            and_(Membership.user_id == UserSession.user_id, Membership.org_id == org_id),
         )
     )
-    row = result.one_or_none()
+    row = (await db.execute(query)).one_or_none()
     if row is None:
-        return None
+        return None, None
+    caller = await live_session(db, settings, session_row(row))
+    membership = row[len(SESSION_COLUMNS) :]
+    return caller, membership
+
+
+def _context(org_id: uuid.UUID, caller: AuthenticatedUser, membership: Any) -> OrgContext:
+    membership_id, role, payment_status = membership
     return OrgContext(
         org_id=org_id,
-        user_id=user.id,
-        role=Role(row.role),
-        membership_id=row.id,
-        payment_active=row.payment_status == "active",
+        user_id=caller.id,
+        role=Role(role),
+        membership_id=membership_id,
+        payment_active=payment_status == "active",
         _seal=_ISSUED_BY_AUTHZ,
     )
 
@@ -76,13 +96,18 @@ def org_policy(permission: Permission) -> OrgPolicy:
 
     @route_policy(f"org:{permission}")
     async def require_org_permission(
-        org_id: uuid.UUID, caller: MaybeUser, db: DbSession, meta: Meta
+        org_id: uuid.UUID, request: Request, db: DbSession, settings: AppSettings, meta: Meta
     ) -> OrgContext:
+        token = session_token_of(request, settings)
+        if token is None:
+            raise NotAuthenticated()
+        caller, membership = await _caller_and_membership(db, settings, token, org_id)
         if caller is None:
             raise NotAuthenticated()
-        context = await _membership_context(db, org_id, caller)
-        if context is None:
+        check_csrf(request, token, settings)
+        if membership[0] is None:
             raise NotFound()
+        context = _context(org_id, caller, membership)
         if not context.may(permission):
             await record_denial(db, context, meta, str(permission))
             raise Forbidden()
