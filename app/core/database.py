@@ -80,7 +80,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=10,
         pool_pre_ping=False,
         pool_recycle=1800,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        connect_args=_postgresql_connect_args(settings),
     )
+
+
+def _postgresql_connect_args(settings: Settings) -> dict[str, Any]:
+    """Fail fast: a bounded connect, statement and lock wait (503 instead of a hang)."""
+    if not settings.database_url.startswith("postgresql+asyncpg"):
+        return {}
+    return {
+        "timeout": settings.database_connect_timeout_seconds,
+        "command_timeout": settings.database_statement_timeout_ms / 1000 + 5,
+        "server_settings": {
+            "statement_timeout": str(settings.database_statement_timeout_ms),
+            "lock_timeout": str(settings.database_lock_timeout_ms),
+        },
+    }
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

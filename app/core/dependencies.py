@@ -9,16 +9,41 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import RequestMeta
 from app.core.settings import Settings
 
+_logger = structlog.get_logger("app.database")
+
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.database.sessionmaker() as session:
+    """One session per request; closing it never raises into the ASGI app.
+
+    With the database gone (or the request cancelled mid-query) the close's rollback
+    can fail ("another operation is in progress"); the connection is then dropped
+    from the pool instead, and the answer already decided stands.
+    """
+    session: AsyncSession = request.app.state.database.sessionmaker()
+    try:
         yield session
+    finally:
+        await close_quietly(session)
+
+
+async def close_quietly(session: AsyncSession) -> None:
+    try:
+        await session.close()
+    except Exception as exc:
+        _logger.warning("database_session_close_failed", exc_type=type(exc).__name__)
+        try:
+            await session.invalidate()
+        except Exception as invalidate_exc:
+            _logger.warning(
+                "database_session_invalidate_failed", exc_type=type(invalidate_exc).__name__
+            )
 
 
 async def get_settings_of_app(request: Request) -> Settings:

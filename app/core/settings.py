@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     argon2_parallelism: int = 1
     password_hash_concurrency: int = 2
 
+    # Database trouble (docs/resilience.md): fail fast with 503 rather than hang.
+    database_pool_timeout_seconds: float = 3.0
+    database_connect_timeout_seconds: float = 3.0
+    database_statement_timeout_ms: int = 10_000
+    database_lock_timeout_ms: int = 3_000
+
     _split = field_validator("allowed_hosts", "cors_origins", "trusted_proxies", mode="before")(
         _split_commas
     )

@@ -12,6 +12,7 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from app.core.errors import error_body
 from app.core.logging import bind_request, clear_request_context
 from app.core.request_context import (
@@ -63,6 +64,11 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception as exc:
+            if is_database_unavailable(exc):
+                error_logger.warning("database_unavailable", exc_type=type(exc).__name__)
+                if not response_started:
+                    await _send_database_unavailable(send_with_request_id)
+                return
             error_logger.exception("unhandled_exception", exc_type=type(exc).__name__)
             if response_started:
                 raise
@@ -82,13 +88,26 @@ class RequestContextMiddleware:
 
 async def _send_internal_error(send: Send) -> None:
     body = json.dumps(error_body("internal_error", "Something went wrong on our side.")).encode()
+    await _send_json(send, 500, body)
+
+
+async def _send_database_unavailable(send: Send) -> None:
+    message = "The service is briefly unavailable. Try again in a moment."
+    body = json.dumps(error_body("service_unavailable", message)).encode()
+    await _send_json(send, 503, body, [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
+
+
+async def _send_json(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *(extra or []),
             ],
         }
     )
