@@ -42,13 +42,32 @@ logger = structlog.get_logger("app.mail")
 class DeliveryTuning:
     batch_size: int = 20
     poll_seconds: float = 5.0
-    # Longer than a whole batch can take, so a live sender never loses its claim.
-    lease: timedelta = timedelta(minutes=5)
+    # A short lease, renewed every `lease_renew_seconds` while the batch is being sent:
+    # mail claimed by a sender that died is free again within about `lease`.
+    lease: timedelta = timedelta(seconds=30)
+    lease_renew_seconds: float = 10.0
     # A message is not started when less than this is left of the lease.
-    lease_margin: timedelta = timedelta(minutes=1)
+    lease_margin: timedelta = timedelta(seconds=10)
     backoff_base: timedelta = timedelta(minutes=1)
     backoff_cap: timedelta = timedelta(hours=1)
+    # Server unreachable: mail younger than `young_mail` is tried again within
+    # `young_retry`, so a short outage delays it by seconds; older mail backs off
+    # by its age (half of it, capped).
+    young_mail: timedelta = timedelta(minutes=1)
+    young_retry: timedelta = timedelta(seconds=4)
     stop_timeout_seconds: float = 30.0
+
+
+def outage_retry_delay(
+    age: timedelta, tuning: DeliveryTuning, rng: random.Random | None = None
+) -> timedelta:
+    """The wait after the server could not be reached: short for young mail, then by age."""
+    if age < tuning.young_mail:
+        ceiling = tuning.young_retry
+    else:
+        ceiling = min(tuning.backoff_cap, max(tuning.young_retry, age / 2))
+    jitter: float = (rng or _rng).random()
+    return ceiling / 2 + ceiling / 2 * jitter
 
 
 def retry_delay(
@@ -64,6 +83,14 @@ def retry_delay(
 
 
 _rng = random.SystemRandom()
+
+
+@dataclass
+class _Lease:
+    """The claim on a batch; `until` moves forward each time it is renewed."""
+
+    lease_id: str
+    until: datetime
 
 
 class MailDelivery:
@@ -118,18 +145,40 @@ class MailDelivery:
         await db.commit()
         if not batch:
             return 0, False
-        sent, server_down = await self._deliver_batch(db, batch, lease_id, lease_until)
+        lease = _Lease(lease_id, lease_until)
+        heartbeat = asyncio.create_task(self._renew_lease(lease))
+        try:
+            sent, server_down = await self._deliver_batch(db, batch, lease)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         # With the server down, the rest waits for its retry time instead of hammering it.
         return sent, not server_down
 
+    async def _renew_lease(self, lease: _Lease) -> None:
+        """Extend the claim of the batch being sent, on a connection of its own."""
+        while True:
+            await asyncio.sleep(self.tuning.lease_renew_seconds)
+            until = now() + self.tuning.lease
+            try:
+                async with self._database.sessionmaker() as db:
+                    await repository.renew_lease(db, lease.lease_id, until)
+                    await db.commit()
+            except Exception as exc:  # the lease then simply runs out
+                logger.warning("mail_lease_renewal_failed", exc_type=type(exc).__name__)
+            else:
+                lease.until = until
+
     async def _deliver_batch(
-        self, db: AsyncSession, batch: list[OutboxMessage], lease_id: str, lease_until: datetime
+        self, db: AsyncSession, batch: list[OutboxMessage], lease: _Lease
     ) -> tuple[int, bool]:
         """Send a claimed batch over one connection: (how many were sent, server down)."""
         sent = 0
+        lease_id = lease.lease_id
         async with self._transport.connection() as connection:
             for index, message in enumerate(batch):
-                if self._stopping or now() > lease_until - self.tuning.lease_margin:
+                if self._stopping or now() > lease.until - self.tuning.lease_margin:
                     await self._release(db, batch[index:], lease_id)
                     break
                 try:
@@ -193,11 +242,17 @@ class MailDelivery:
         if permanent is None:
             permanent = isinstance(error, DeliveryFailure) and error.permanent
         reason = f"{type(error).__name__}: {error}"
-        give_up = permanent or attempts >= self._settings.mail_max_attempts
+        # An unreachable server is not the message's fault: it waits for the server.
+        outage = isinstance(error, ConnectionFailure)
+        give_up = permanent or (not outage and attempts >= self._settings.mail_max_attempts)
         if give_up:
             await repository.mark_failed(db, message.id, lease_id, attempts=attempts, error=reason)
         else:
-            next_attempt_at = now() + retry_delay(attempts, self.tuning)
+            if outage:
+                delay = outage_retry_delay(now() - message.created_at, self.tuning)
+            else:
+                delay = retry_delay(attempts, self.tuning)
+            next_attempt_at = now() + delay
             await repository.mark_retry(
                 db,
                 message.id,
@@ -248,9 +303,21 @@ class MailDelivery:
                 except Exception:  # the database may be down: keep the loop alive
                     logger.exception("mail_delivery_pass_failed")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self.tuning.poll_seconds)
+                    await asyncio.wait_for(self._wakeup.wait(), await self._seconds_to_wait())
         finally:
             remove_listener(self.wake)
+
+    async def _seconds_to_wait(self) -> float:
+        """Until the next poll, or sooner when a retry falls due before it."""
+        try:
+            async with self._database.sessionmaker() as db:
+                due = await repository.next_attempt_at(db)
+        except Exception:
+            return self.tuning.poll_seconds
+        if due is None:
+            return self.tuning.poll_seconds
+        until_due = (due - now()).total_seconds() + 0.05
+        return min(self.tuning.poll_seconds, max(0.05, until_due))
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="mail-delivery")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,3 +145,23 @@ async def release(db: AsyncSession, message_ids: Sequence[uuid.UUID], lease_id: 
     """Give claimed messages that were not tried back to the queue, as they were."""
     for message_id in message_ids:
         await _update_leased(db, message_id, lease_id, status=OutboxStatus.PENDING)
+
+
+async def renew_lease(db: AsyncSession, lease_id: str, until: datetime) -> None:
+    """Extend the lease of the messages still claimed by `lease_id`; the caller commits."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_id == lease_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    await db.execute(statement)
+
+
+async def next_attempt_at(db: AsyncSession) -> datetime | None:
+    """When the earliest pending message falls due (None with nothing pending)."""
+    query = select(func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.status == OutboxStatus.PENDING
+    )
+    value: datetime | None = await db.scalar(query)
+    return value
