@@ -64,6 +64,8 @@ class MessageService:
             return await self.conversation(context, existing), False
         conversation_id = repository.add_conversation(self.db, context, key, memberships)
         try:
+            await self.db.flush()
+            row = await self.conversation(context, conversation_id)
             await self.db.commit()
         except IntegrityError:  # the same conversation was opened concurrently
             await self.db.rollback()
@@ -71,7 +73,7 @@ class MessageService:
             if existing is None:
                 raise
             return await self.conversation(context, existing), False
-        return await self.conversation(context, conversation_id), True
+        return row, True
 
     async def conversations(
         self, context: OrgContext, limit: int, cursor: str | None
@@ -113,8 +115,11 @@ class MessageService:
         if not may_message(context, await repository.blocks_among(self.db, context, people)):
             raise Blocked()
         message_id = await repository.add_message(self.db, context, conversation_id, body, now())
+        # Answer from what was written: read before the commit (see PostService.create).
+        await self.db.flush()
+        row = await repository.message(self.db, context, message_id)
         await self.db.commit()
-        return await repository.message(self.db, context, message_id)
+        return row
 
     # -- blocks -----------------------------------------------------------------------
 

@@ -102,8 +102,12 @@ class PostService:
             listed_at=now(),
         )
         self.db.add(post)
+        # Answer from what was written: read inside the transaction, then commit, so a
+        # committed write is never answered with an error (a retry would duplicate it).
+        await self.db.flush()
+        row = await self._visible_post(context, post.id)
         await self.db.commit()
-        return await self._visible_post(context, post.id)
+        return row
 
     async def post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
         return await self._visible_post(context, post_id)
@@ -125,8 +129,10 @@ class PostService:
         if body.body is not None:
             post.body = body.body
         post.updated_at = now()
+        await self.db.flush()
+        row = await self._visible_post(context, post_id)
         await self.db.commit()
-        return await self._visible_post(context, post_id)
+        return row
 
     async def delete(self, context: OrgContext, post_id: uuid.UUID) -> None:
         row = await self._visible_post(context, post_id)
@@ -170,8 +176,10 @@ class PostService:
         )  # fmt: skip
         self.db.add(comment)
         await self._notify_author(context, post, body)
+        await self.db.flush()
+        row = await repository.comment(self.db, context, comment.id)
         await self.db.commit()
-        return await repository.comment(self.db, context, comment.id)
+        return row
 
     async def _notify_author(self, context: OrgContext, post: PostRow, body: str) -> None:
         """Only an author who is still in the org and may still read the post's space is
