@@ -22,6 +22,7 @@ from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
 from app.core.ratelimit import RateLimiter
+from app.core.sentry import init_sentry
 from app.core.settings import Environment, Settings, get_settings
 from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(
         json_lines=settings.environment != Environment.DEVELOPMENT, level=settings.log_level
     )
+    init_sentry(settings)
     database = Database(settings)
     docs_enabled = not settings.is_production
     app = FastAPI(

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.core.migrations import downgrade, upgrade
+from app.core.migrations import alembic_config, downgrade, upgrade
 from app.models import Base
 from tests.support.scratch_database import scratch_database
 
@@ -51,3 +52,32 @@ async def test_models_and_migrations_agree(database_url: str, tmp_path: Path) ->
     async with scratch_database(database_url, tmp_path) as url:
         upgrade(url)
         assert await _run(url, _diff) == []
+
+
+def _revisions_head_to_base() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return [revision.revision for revision in script.walk_revisions("base", "heads")]
+
+
+def _indexes(connection: Connection) -> set[str]:
+    inspector = inspect(connection)
+    return {
+        str(index["name"])
+        for table in inspector.get_table_names()
+        for index in inspector.get_indexes(table)
+    }
+
+
+async def test_every_migration_steps_down_and_up_again(database_url: str, tmp_path: Path) -> None:
+    """From head to base, each revision goes down one step and comes back up cleanly."""
+    async with scratch_database(database_url, tmp_path) as url:
+        upgrade(url)
+        for revision in _revisions_head_to_base():
+            before = await _run(url, _indexes)
+            downgrade(url, "-1")
+            upgrade(url, revision)
+            assert await _run(url, _indexes) == before, revision
+            assert await _run(url, _tables) <= set(Base.metadata.tables)
+            downgrade(url, "-1")
+        assert await _run(url, _tables) == set()
+        assert await _run(url, _indexes) == set()
