@@ -108,6 +108,22 @@ def dns_records(args: argparse.Namespace) -> int:
     return 0 if all(verdict.passed for verdict in verdicts) else 1
 
 
+def nameserver_argument(value: str) -> str:
+    """`HOST[:PORT]` with HOST an IP address (the resolver asks it directly, no lookup)."""
+    import ipaddress
+
+    host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    try:
+        ipaddress.ip_address(host)
+        if port and not 0 < int(port) < 65536:
+            raise ValueError(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an IP address with an optional :PORT (e.g. 192.0.2.53:53)"
+        ) from None
+    return value
+
+
 def _add_parsers(sub: SubParsers) -> None:
     sub.add_parser("worker", help="deliver the mail outbox until SIGTERM or SIGINT")
     parser = sub.add_parser("dns-records", help="print (or --check) the SPF, DKIM, DMARC records")
@@ -123,7 +139,10 @@ def _add_parsers(sub: SubParsers) -> None:
     parser.add_argument("--report-address", help="where DMARC aggregate reports go")
     parser.add_argument("--check", action="store_true", help="judge the live records instead")
     parser.add_argument(
-        "--nameserver", metavar="HOST[:PORT]", help="ask this DNS server (default: the system's)"
+        "--nameserver",
+        type=nameserver_argument,
+        metavar="HOST[:PORT]",
+        help="ask this DNS server (default: the system's)",
     )
 
 
