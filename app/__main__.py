@@ -78,16 +78,24 @@ def _parser() -> argparse.ArgumentParser:
         dest="command", required=True, parser_class=_OneLineParser
     )
     serve_parser = sub.add_parser("serve", help="run the HTTP server")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
-    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.add_argument("--host", help="the address to bind (default: HOST, 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="the port to bind (default: PORT, 8000)")
+    serve_parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
+    )
     sub.add_parser("migrate", help="upgrade the database to the latest migration")
     checklist_parser = sub.add_parser("checklist", help="which tests prove which checklist item")
-    checklist_parser.add_argument("--run", action="store_true", help="run the tests too")
-    checklist_parser.add_argument("--strict", action="store_true", help="exit 1 on unproved items")
+    checklist_parser.add_argument(
+        "--run", action="store_true", help="run the tests too (default: only collect them)"
+    )
+    checklist_parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on unproved items (default: report only)"
+    )
     checklist_parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     for extension in _extensions():
         extension(sub)
+    for choice in sub._choices_actions:  # each subcommand's --help starts with its summary
+        sub.choices[choice.dest].description = sub.choices[choice.dest].description or choice.help
     return parser
 
 

@@ -132,12 +132,31 @@ def _add_parsers(sub: SubParsers) -> None:
         "--selector", help=f"DKIM selector (default: DKIM_SELECTOR or {DEFAULT_SELECTOR})"
     )
     parser.add_argument(
-        "--generate-key", type=Path, metavar="PATH", help="make a new RSA 2048 DKIM key at PATH"
+        "--generate-key",
+        type=Path,
+        metavar="PATH",
+        help="make a new RSA 2048 DKIM key at PATH (default: use the configured key)",
     )
-    parser.add_argument("--spf-include", action="append", default=[], metavar="DOMAIN")
-    parser.add_argument("--spf-ip", action="append", default=[], metavar="ADDRESS_OR_CIDR")
-    parser.add_argument("--report-address", help="where DMARC aggregate reports go")
-    parser.add_argument("--check", action="store_true", help="judge the live records instead")
+    parser.add_argument(
+        "--spf-include",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="a relay's SPF domain to include (repeatable; default: none, the MX hosts)",
+    )
+    parser.add_argument(
+        "--spf-ip",
+        action="append",
+        default=[],
+        metavar="ADDRESS_OR_CIDR",
+        help="an address that sends the mail (repeatable; default: none)",
+    )
+    parser.add_argument(
+        "--report-address", help="where DMARC aggregate reports go (default: DMARC_REPORT_ADDRESS)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="judge the live records instead (default: print them)"
+    )
     parser.add_argument(
         "--nameserver",
         type=nameserver_argument,
