@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from app.cli_commands import Registrar
+from app.cli_commands import Registrar, SubParsers
 from app.core.settings import ConfigurationError, load_settings
 
 Command = Callable[[argparse.Namespace], int]
@@ -64,20 +65,37 @@ def checklist(args: argparse.Namespace) -> int:
     return 1 if (args.strict and unproved) else 0
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad usage is one line naming the problem and where help is, with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="python -m app", description=__doc__)
+    sub: SubParsers = parser.add_subparsers(
+        dest="command", required=True, parser_class=_OneLineParser
+    )
     serve_parser = sub.add_parser("serve", help="run the HTTP server")
-    serve_parser.add_argument("--host")
-    serve_parser.add_argument("--port", type=int)
-    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.add_argument("--host", help="the address to bind (default: HOST, 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="the port to bind (default: PORT, 8000)")
+    serve_parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
+    )
     sub.add_parser("migrate", help="upgrade the database to the latest migration")
     checklist_parser = sub.add_parser("checklist", help="which tests prove which checklist item")
-    checklist_parser.add_argument("--run", action="store_true", help="run the tests too")
-    checklist_parser.add_argument("--strict", action="store_true", help="exit 1 on unproved items")
+    checklist_parser.add_argument(
+        "--run", action="store_true", help="run the tests too (default: only collect them)"
+    )
+    checklist_parser.add_argument(
+        "--strict", action="store_true", help="exit 1 on unproved items (default: report only)"
+    )
     checklist_parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     for extension in _extensions():
         extension(sub)
+    for choice in sub._choices_actions:  # each subcommand's --help starts with its summary
+        sub.choices[choice.dest].description = sub.choices[choice.dest].description or choice.help
     return parser
 
 
@@ -95,6 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # an operator's mistake is one line; anything else a traceback
+        from app.core.cli_errors import explain
+
+        explained = explain(exc)
+        if explained is None:
+            raise
+        print(f"{args.command}: {explained.message}", file=sys.stderr)
+        return explained.exit_code
 
 
 if __name__ == "__main__":

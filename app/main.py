@@ -21,6 +21,7 @@ from app.core.middleware.origin_check import OriginCheckMiddleware
 from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
+from app.core.openapi import install_openapi
 from app.core.ratelimit import RateLimiter
 from app.core.sentry import init_sentry
 from app.core.settings import Environment, Settings, get_settings
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(invites_router, prefix=API_PREFIX)
     app.include_router(mail_router, prefix=API_PREFIX)
     assert_every_route_declares_a_policy(app)
+    install_openapi(app)  # the error model, session cookie and CSRF header in /openapi.json
     # Each add_middleware wraps the ones added before it: innermost first.
     app.add_middleware(
         OriginCheckMiddleware,

@@ -149,8 +149,14 @@ def register(command: CommandDecorator) -> Registrar:
         parser = sub.add_parser(
             "refresh-cloudflare-ips", help="fetch Cloudflare's published ranges into the data file"
         )
-        parser.add_argument("--output", type=Path, default=DATA_FILE)
-        parser.add_argument("--ipv4-url", default=IPV4_SOURCE)
-        parser.add_argument("--ipv6-url", default=IPV6_SOURCE)
+        parser.add_argument(
+            "--output", type=Path, default=DATA_FILE, help="the data file to write (%(default)s)"
+        )
+        parser.add_argument(
+            "--ipv4-url", default=IPV4_SOURCE, help="where the IPv4 list is (%(default)s)"
+        )
+        parser.add_argument(
+            "--ipv6-url", default=IPV6_SOURCE, help="where the IPv6 list is (%(default)s)"
+        )
 
     return add_parser

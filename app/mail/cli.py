@@ -108,6 +108,22 @@ def dns_records(args: argparse.Namespace) -> int:
     return 0 if all(verdict.passed for verdict in verdicts) else 1
 
 
+def nameserver_argument(value: str) -> str:
+    """`HOST[:PORT]` with HOST an IP address (the resolver asks it directly, no lookup)."""
+    import ipaddress
+
+    host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    try:
+        ipaddress.ip_address(host)
+        if port and not 0 < int(port) < 65536:
+            raise ValueError(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an IP address with an optional :PORT (e.g. 192.0.2.53:53)"
+        ) from None
+    return value
+
+
 def _add_parsers(sub: SubParsers) -> None:
     sub.add_parser("worker", help="deliver the mail outbox until SIGTERM or SIGINT")
     parser = sub.add_parser("dns-records", help="print (or --check) the SPF, DKIM, DMARC records")
@@ -116,14 +132,36 @@ def _add_parsers(sub: SubParsers) -> None:
         "--selector", help=f"DKIM selector (default: DKIM_SELECTOR or {DEFAULT_SELECTOR})"
     )
     parser.add_argument(
-        "--generate-key", type=Path, metavar="PATH", help="make a new RSA 2048 DKIM key at PATH"
+        "--generate-key",
+        type=Path,
+        metavar="PATH",
+        help="make a new RSA 2048 DKIM key at PATH (default: use the configured key)",
     )
-    parser.add_argument("--spf-include", action="append", default=[], metavar="DOMAIN")
-    parser.add_argument("--spf-ip", action="append", default=[], metavar="ADDRESS_OR_CIDR")
-    parser.add_argument("--report-address", help="where DMARC aggregate reports go")
-    parser.add_argument("--check", action="store_true", help="judge the live records instead")
     parser.add_argument(
-        "--nameserver", metavar="HOST[:PORT]", help="ask this DNS server (default: the system's)"
+        "--spf-include",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="a relay's SPF domain to include (repeatable; default: none, the MX hosts)",
+    )
+    parser.add_argument(
+        "--spf-ip",
+        action="append",
+        default=[],
+        metavar="ADDRESS_OR_CIDR",
+        help="an address that sends the mail (repeatable; default: none)",
+    )
+    parser.add_argument(
+        "--report-address", help="where DMARC aggregate reports go (default: DMARC_REPORT_ADDRESS)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="judge the live records instead (default: print them)"
+    )
+    parser.add_argument(
+        "--nameserver",
+        type=nameserver_argument,
+        metavar="HOST[:PORT]",
+        help="ask this DNS server (default: the system's)",
     )
 
 

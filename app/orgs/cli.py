@@ -73,9 +73,15 @@ def create_org(args: argparse.Namespace) -> int:
 
 def _add_parsers(sub: SubParsers) -> None:
     parser = sub.add_parser("create-org", help="create an org and its owner (operator bootstrap)")
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--slug", required=True)
-    parser.add_argument("--owner-email", required=True)
+    parser.add_argument("--name", required=True, help="the org's display name (required)")
+    parser.add_argument(
+        "--slug", required=True, help="the org's URL name: lower-case letters, digits, - (required)"
+    )
+    parser.add_argument(
+        "--owner-email",
+        required=True,
+        help="the owner's account; made (verified, no password) when it does not exist (required)",
+    )
 
 
 def register(command: CommandDecorator) -> Registrar:
