@@ -18,7 +18,16 @@ from app.accounts import repository
 from app.accounts.models import TokenPurpose, User, UserSession
 from app.accounts.passwords import PasswordHashing, check_password_policy
 from app.accounts.sessions import AuthenticatedUser, start_session
-from app.accounts.tokens import TOKEN_LIFETIMES, consume_token, issue_token, peek_token, void_tokens
+from app.accounts.tokens import (
+    TOKEN_LIFETIMES,
+    InvalidToken,
+    consume_token,
+    issue_token,
+    password_stamp,
+    peek_token,
+    void_all_tokens,
+    void_tokens,
+)
 from app.audit.service import RequestMeta, record_event
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Invalid, NotFound
@@ -267,12 +276,15 @@ class AccountService:
     async def _set_password(
         self, user: User, new_hash: str, *, keep_session: uuid.UUID | None
     ) -> None:
-        """New hash; every other session ends; no earlier reset or magic link works any more."""
+        """New hash; every other session ends; no mailed token issued before works any more.
+
+        That includes a pending email change: whoever asked for it may be the intruder
+        the owner is locking out (issue 10).
+        """
         user.password_hash = new_hash
         user.password_changed_at = now()
         await repository.delete_sessions_of_user(self.db, user.id, except_session=keep_session)
-        await void_tokens(self.db, user.id, TokenPurpose.PASSWORD_RESET)
-        await void_tokens(self.db, user.id, TokenPurpose.MAGIC_LINK)
+        await void_all_tokens(self.db, user.id)
         await enqueue_mail(
             self.db,
             template="password_changed",
@@ -291,7 +303,12 @@ class AccountService:
         if new_email == user.email:
             raise Invalid("That is already your address.", code="same_email")
         if not await repository.email_is_taken(self.db, new_email):
-            token = await self._issue(user, TokenPurpose.EMAIL_CHANGE, new_email=new_email)
+            token = await self._issue(
+                user,
+                TokenPurpose.EMAIL_CHANGE,
+                new_email=new_email,
+                password_changed_at=password_stamp(user.password_changed_at),
+            )
             await enqueue_mail(
                 self.db,
                 template="email_change_confirm",
@@ -315,6 +332,8 @@ class AccountService:
             self.db, self.settings.signing_key(), token, TokenPurpose.EMAIL_CHANGE
         )
         user = await self._user_of(record.user_id)
+        if record.data.get("password_changed_at") != password_stamp(user.password_changed_at):
+            raise InvalidToken()  # the password changed since the request: void (issue 10)
         new_email = str(record.data["new_email"])
         if await repository.email_is_taken(self.db, new_email):
             raise Conflict("That address now belongs to another account.", code="email_taken")
@@ -343,6 +362,7 @@ class AccountService:
 
     async def logout_everywhere(self, caller: AuthenticatedUser) -> None:
         ended = await repository.delete_sessions_of_user(self.db, caller.id)
+        await void_all_tokens(self.db, caller.id)  # a pending email change too (issue 10)
         record_event(
             self.db, "account.logout_all", self.meta, actor_user_id=caller.id,
             details={"sessions_ended": ended},

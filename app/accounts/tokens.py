@@ -7,7 +7,7 @@ conditional UPDATE, so two concurrent uses cannot both succeed.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -68,6 +68,22 @@ async def void_tokens(db: AsyncSession, user_id: uuid.UUID, purpose: TokenPurpos
         )
         .values(used_at=now())
     )
+
+
+async def void_all_tokens(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every outstanding mailed token of the user dies (password change, reset, log-out-all)."""
+    await db.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user_id, AccountToken.used_at.is_(None))
+        .values(used_at=now())
+    )
+
+
+def password_stamp(changed_at: datetime) -> str:
+    """When the password last changed, in one form whatever the database returns."""
+    if changed_at.tzinfo is not None:
+        changed_at = changed_at.astimezone(UTC).replace(tzinfo=None)
+    return changed_at.isoformat()
 
 
 def _record_id(secret_key: str, token: str, purpose: TokenPurpose) -> uuid.UUID:
