@@ -14,6 +14,7 @@ CommandDecorator = Callable[[str], Callable[[Any], Any]]
 def register_commands(command: CommandDecorator) -> list[Registrar]:
     """Each domain's `cli.register(command)` returns a function that adds its parsers."""
     from app.core import cloudflare
+    from app.launch_audit import cli as launch_audit_cli
     from app.mail import cli as mail_cli
     from app.orgs import cli as orgs_cli
 
@@ -21,5 +22,6 @@ def register_commands(command: CommandDecorator) -> list[Registrar]:
         cloudflare.register(command),
         mail_cli.register(command),
         orgs_cli.register(command),
+        launch_audit_cli.register(command),
     ]
     return registrars
