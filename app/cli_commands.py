@@ -15,6 +15,7 @@ def register_commands(command: CommandDecorator) -> list[Registrar]:
     """Each domain's `cli.register(command)` returns a function that adds its parsers."""
     from app.core import cloudflare
     from app.core import sentry as sentry_cli
+    from app.launch_audit import cli as launch_audit_cli
     from app.mail import cli as mail_cli
     from app.orgs import cli as orgs_cli
 
@@ -23,5 +24,6 @@ def register_commands(command: CommandDecorator) -> list[Registrar]:
         mail_cli.register(command),
         orgs_cli.register(command),
         sentry_cli.register(command),
+        launch_audit_cli.register(command),
     ]
     return registrars
