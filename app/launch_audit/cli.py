@@ -56,23 +56,37 @@ def audit(args: argparse.Namespace) -> int:
 def _add_parser(sub: SubParsers) -> None:
     parser = sub.add_parser("audit", help="launch-readiness scorecard of a live deployment")
     parser.add_argument("--url", required=True, help="the deployment's https URL")
-    parser.add_argument("--mail-domain", help="the domain mail is sent from")
+    parser.add_argument("--mail-domain", help="the domain mail is sent from (default: none)")
     parser.add_argument(
         "--dkim-selector", action="append", help="DKIM selector (repeatable; default DKIM_SELECTOR)"
     )
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    parser.add_argument("--active", action="store_true", help="also probe limits (yours only)")
-    parser.add_argument("--probe-email", help="an account you own, for --active")
-    parser.add_argument("--ca-bundle", help="CA certificates to trust (PEM)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="output format (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--active",
+        action="store_true",
+        help="also probe limits, on a deployment you own (default: off)",
+    )
+    parser.add_argument("--probe-email", help="an account you own, for --active (default: none)")
+    parser.add_argument("--ca-bundle", help="CA certificates to trust, PEM (default: the system's)")
     parser.add_argument(
         "--resolve",
         action="append",
         default=[],
         metavar="HOST:PORT:ADDRESS",
-        help="connect HOST:PORT to ADDRESS (or ADDRESS:PORT2), like curl",
+        help="connect HOST:PORT to ADDRESS (or ADDRESS:PORT2), like curl (default: DNS)",
     )
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
-    parser.add_argument("--nameserver", help="ask only this DNS server (HOST[:PORT])")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per request (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--nameserver",
+        help="ask only this DNS server, HOST[:PORT] (default: the system's resolvers)",
+    )
     parser.add_argument("--email-from", help="the deployment's EMAIL_FROM (default: env)")
 
 
