@@ -54,7 +54,14 @@ async def matrix_app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 def _let_sqlite_nest_transactions(engine: AsyncEngine) -> None:
     """pysqlite begins transactions lazily and breaks SAVEPOINTs; SQLAlchemy's documented
-    remedy is to let it autocommit and emit BEGIN ourselves."""
+    remedy is to let it autocommit and emit BEGIN ourselves.
+
+    The BEGIN is IMMEDIATE: a cell's transaction reads (the session) before it writes,
+    and in WAL mode a read transaction that then wants to write while another
+    connection writes (the mail delivery loop of the suite's shared app polls the
+    outbox) fails at once with "database is locked", without waiting on busy_timeout.
+    Taking the write lock at BEGIN (only for the cell's outer transaction: the readiness
+    probe opens a connection of its own inside the cell) makes the cell wait its turn."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -64,7 +71,8 @@ def _let_sqlite_nest_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _explicit_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +88,7 @@ async def world(matrix_app: FastAPI, settings: Settings) -> AsyncIterator[World]
 async def rolled_back(matrix_app: FastAPI) -> AsyncIterator[None]:
     """The request's sessions commit to savepoints of one outer transaction, undone after."""
     async with matrix_app.state.database.engine.connect() as connection:
+        await connection.execution_options(sqlite_begin="IMMEDIATE")
         outer = await connection.begin()
         sessions = async_sessionmaker(
             bind=connection,
