@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from app.cli_commands import Registrar, SubParsers
+from app.core.cli import Registrar, SubParsers
 from app.core.settings import ConfigurationError, load_settings
 
 Command = Callable[[argparse.Namespace], int]
@@ -100,10 +100,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Registrar]:
-    """Domain packages add their own commands here (mail: worker, dns-records; orgs: create-org)."""
-    from app.cli_commands import register_commands
+    """Each package's `register(command)` returns a function that adds its parsers."""
+    from app.core import cloudflare
+    from app.core import sentry as sentry_cli
+    from app.launch_audit import cli as launch_audit_cli
+    from app.mail import cli as mail_cli
+    from app.orgs import cli as orgs_cli
 
-    return register_commands(command)
+    return [
+        cloudflare.register(command),
+        mail_cli.register(command),
+        orgs_cli.register(command),
+        sentry_cli.register(command),
+        launch_audit_cli.register(command),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

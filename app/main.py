@@ -21,7 +21,6 @@ from app.core.middleware.origin_check import OriginCheckMiddleware
 from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
-from app.core.openapi import install_openapi
 from app.core.ratelimit import RateLimiter
 from app.core.sentry import init_sentry
 from app.core.settings import Environment, Settings, get_settings
@@ -30,6 +29,7 @@ from app.mail.lifespan import mail_lifespan
 from app.mail.service import ONE_CLICK_API_PATH
 from app.messages.endpoints import router as messages_router
 from app.meta.endpoints import router as meta_router
+from app.openapi import install_openapi
 from app.orgs.endpoints import invites_router, me_orgs_router
 from app.orgs.endpoints import router as orgs_router
 from app.posts.endpoints import router as posts_router

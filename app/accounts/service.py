@@ -28,9 +28,10 @@ from app.accounts.tokens import (
     void_all_tokens,
     void_tokens,
 )
-from app.audit.service import RequestMeta, record_event
+from app.audit.service import record_event
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Invalid, NotFound
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.service import enqueue_mail
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository
 from app.accounts.models import UserSession
 from app.accounts.repository import SessionRow
-from app.audit.service import RequestMeta
 from app.core.clock import now
+from app.core.request_meta import RequestMeta
 from app.core.security import new_session_token, token_hash
 from app.core.settings import Settings
 

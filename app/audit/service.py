@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.core.request_context import current_request_id
-
-
-@dataclass(frozen=True)
-class RequestMeta:
-    """Who is asking from where: the client IP (as settled by the proxy layer) and agent."""
-
-    ip: str
-    user_agent: str
+from app.core.request_meta import RequestMeta
 
 
 def record_event(

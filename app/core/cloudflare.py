@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.cli_commands import CommandDecorator, Registrar, SubParsers
+from app.core.cli import CommandDecorator, Registrar, SubParsers
 from app.core.clock import now
 
 DATA_FILE = Path(__file__).parent / "data" / "cloudflare_ips.json"

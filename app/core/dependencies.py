@@ -13,7 +13,7 @@ import structlog
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import RequestMeta
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 
 _logger = structlog.get_logger("app.database")

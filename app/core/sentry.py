@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any
 
-from app.cli_commands import CommandDecorator, Registrar, SubParsers
+from app.core.cli import CommandDecorator, Registrar, SubParsers
 from app.core.logging import REDACTED, redact_mapping
 from app.core.settings import Settings, load_settings
 

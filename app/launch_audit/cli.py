@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from app.cli_commands import CommandDecorator, Registrar, SubParsers
+from app.core.cli import CommandDecorator, Registrar, SubParsers
 
 USAGE_ERROR = 2
 

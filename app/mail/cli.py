@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli_commands import CommandDecorator, Registrar, SubParsers
+from app.core.cli import CommandDecorator, Registrar, SubParsers
 
 if TYPE_CHECKING:
     from app.core.settings import Settings

@@ -12,11 +12,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.accounts.models import User
 from app.accounts.repository import user_by_email
-from app.audit.service import RequestMeta
-from app.cli_commands import CommandDecorator, Registrar, SubParsers
+from app.core.cli import CommandDecorator, Registrar, SubParsers
 from app.core.clock import now
 from app.core.database import Database
 from app.core.errors import AppError
+from app.core.request_meta import RequestMeta
 from app.core.schemas import NormalizedEmail
 from app.core.settings import Settings, load_settings
 from app.orgs.schemas import OrgCreate

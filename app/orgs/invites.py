@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import AccountService, NewSession
 from app.accounts.sessions import AuthenticatedUser
-from app.audit.service import RequestMeta, record_event
+from app.audit.service import record_event
 from app.authz.org_context import OrgContext, record_denial
 from app.authz.permissions import Role
 from app.authz.rules import may_invite_as
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from app.core.pagination import cut_page, page_request
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.core.signing import timed_serializer
 from app.mail.service import enqueue_mail

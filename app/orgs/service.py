@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.sessions import AuthenticatedUser
 from app.audit.models import AuditEvent
-from app.audit.service import RequestMeta, record_event
+from app.audit.service import record_event
 from app.authz.org_context import OrgContext, record_denial
 from app.authz.permissions import Role
 from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageRequest, cut_page, page_request
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.orgs import repository
 from app.orgs.models import Membership, Org

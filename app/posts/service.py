@@ -11,7 +11,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import RequestMeta, record_event
+from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.rules import (
     may_delete_content,
@@ -22,6 +22,7 @@ from app.authz.rules import (
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import cut_page, page_request
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository

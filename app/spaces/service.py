@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import RequestMeta, record_event
+from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Permission
 from app.authz.rules import (
@@ -27,6 +27,7 @@ from app.authz.rules import (
 )
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import cut_page, page_request
+from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.spaces import repository
 from app.spaces.models import Space, SpaceMembership, Visibility

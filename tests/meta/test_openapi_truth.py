@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.core.openapi import UNSAFE_METHODS
+from app.openapi import UNSAFE_METHODS
 
 Operation = tuple[str, str, dict[str, Any]]
 
