@@ -60,8 +60,9 @@ def parse_resolve(values: list[str]) -> dict[tuple[str, int], tuple[str, int]]:
     table: dict[tuple[str, int], tuple[str, int]] = {}
     for value in values:
         parts = value.split(":")
-        if len(parts) not in (3, 4) or not all(parts):
-            raise ValueError(f"--resolve {value!r}: expected HOST:PORT:ADDRESS")
+        ports = parts[1::2]  # PORT, and PORT2 when given
+        if len(parts) not in (3, 4) or not all(parts) or not all(p.isdigit() for p in ports):
+            raise ValueError(f"--resolve {value!r}: expected HOST:PORT:ADDRESS[:PORT2]")
         host, port, address = parts[0].lower(), int(parts[1]), parts[2]
         table[(host, port)] = (address, int(parts[3]) if len(parts) == 4 else port)
     return table
