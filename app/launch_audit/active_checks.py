@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 
 from app.launch_audit.client import Client
+from app.launch_audit.http_checks import unknown_address
 from app.launch_audit.model import Row, Status
 
 # route, body builder, documented per-address limit (app/core/ratelimit_defaults.py)
@@ -45,7 +46,7 @@ def rate_limit(client: Client, name: str, path: str, limit: int, email: str) -> 
 
 def enumeration(client: Client, probe_email: str) -> Row:
     title = "known and unknown accounts get identical answers"
-    unknown = f"audit-{secrets.token_hex(6)}@example.invalid"
+    unknown = unknown_address(probe_email.rsplit("@", 1)[-1])
     answers = []
     for email in (probe_email, unknown):
         response = client.request(
@@ -79,6 +80,6 @@ def link_pages(client: Client) -> Row:
 def active_rows(client: Client, probe_email: str) -> list[Row]:
     rows = [enumeration(client, probe_email), link_pages(client)]
     for name, path, limit in LIMITED:
-        email = probe_email if name != "signup" else f"audit-{secrets.token_hex(4)}@example.invalid"
+        email = probe_email if name != "signup" else unknown_address()
         rows.append(rate_limit(client, name, path, limit, email))
     return rows
