@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from app.core.request_context import current_request_id
+from app.core.request_id import current_request_id
 from app.core.request_meta import RequestMeta
 
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.request_context import current_request_id
+from app.core.request_id import current_request_id
 
 STATUS_CODES = {
     400: "bad_request",

@@ -22,12 +22,11 @@ A refusal raises `RateLimited`: 429 in the API's error format, code `rate_limite
 `X-RateLimit-Reset` (epoch seconds). None of these is a route policy: a route still
 declares its own. `RATE_LIMITS_ENABLED=false` turns every limit off.
 
-Keys. The client IP is slowapi's `get_remote_address`, i.e. `request.client.host`, which
-TrustedProxyMiddleware has already settled to the real client, so a forged
-X-Forwarded-For from an untrusted peer cannot pick it. An IPv6 client counts by its /64
-(one subscriber gets a whole /64). Account keys are compared lower-cased. Every key is
-stored as a keyed BLAKE2b hash (key derived from SECRET_KEY): no email or IP address
-sits in Redis.
+Keys. The client IP is `request.client.host`, which TrustedProxyMiddleware has already
+settled to the real client, so a forged X-Forwarded-For from an untrusted peer cannot
+pick it. An IPv6 client counts by its /64 (one subscriber gets a whole /64). Account
+keys are compared lower-cased. Every key is stored as a keyed BLAKE2b hash (key derived
+from SECRET_KEY): no email or IP address sits in Redis.
 
 What a stranger can do to someone else's account: after 5 wrong passwords from his
 address (`login_failures_account_ip`, per 15 minutes) he is refused from that address,
@@ -47,8 +46,8 @@ outage, Redis is tried again every `OUTAGE_RETRY`, and its recovery is logged.
 Why not slowapi's Limiter: its storage calls are synchronous. Against Redis each one
 blocks the event loop for a network round trip, during which every other request of the
 worker waits, and a hanging Redis would block it for the whole socket timeout. The
-`limits.aio` strategies over `redis.asyncio` await that round trip instead. slowapi
-supplies the client-address key function. Only routes that ask for a limit pay for one.
+`limits.aio` strategies over `redis.asyncio` await that round trip instead, so slowapi
+is not a dependency. Only routes that ask for a limit pay for one.
 """
 
 from __future__ import annotations
@@ -73,7 +72,6 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from slowapi.util import get_remote_address
 
 from app.core.clock import now
 from app.core.errors import AppError
@@ -250,7 +248,7 @@ def rate_limiter_of(request: Request) -> RateLimiter:
 
 def client_ip_key(request: Request) -> str:
     """The client address as limits count it: IPv4 as is, IPv6 by its /64."""
-    host = get_remote_address(request)
+    host = request.client.host if request.client else "127.0.0.1"
     address = parse_address(host)
     if address is None:
         return host

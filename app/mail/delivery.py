@@ -23,8 +23,8 @@ from app.core.settings import Settings
 from app.mail import repository
 from app.mail.addresses import sender_address
 from app.mail.composer import compose, header_names, to_bytes
+from app.mail.dkim_signing import DkimSigner, load_signer
 from app.mail.models import OutboxMessage
-from app.mail.signing import DkimSigner, load_signer
 from app.mail.transport import (
     Connection,
     ConnectionFailure,

@@ -26,7 +26,7 @@ from app.core.dependencies import AppSettings, DbSession
 from app.core.ratelimit import limit_by_ip
 from app.mail.schemas import MAX_TOKEN_LENGTH, UnsubscribeRequest, UnsubscribeResult
 from app.mail.service import UNSUBSCRIBE_PAGE_PATH, unsubscribe
-from app.mail.tokens import read_unsubscribe_token
+from app.mail.unsubscribe_tokens import read_unsubscribe_token
 
 router = APIRouter(tags=["mail"])
 TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]

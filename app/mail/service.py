@@ -23,7 +23,7 @@ from app.mail.addresses import sender_domain
 from app.mail.engine_settings import mail_settings_for
 from app.mail.models import TRANSACTIONAL, OutboxMessage
 from app.mail.rendering import render_mail
-from app.mail.tokens import read_unsubscribe_token, unsubscribe_token
+from app.mail.unsubscribe_tokens import read_unsubscribe_token, unsubscribe_token
 from app.mail.wakeup import mark_mail_queued
 
 UNSUBSCRIBE_API_PATH = "/api/v1/unsubscribe"

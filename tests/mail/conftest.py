@@ -17,10 +17,10 @@ from app.core.migrations import upgrade
 from app.core.settings import Settings
 from app.mail.delivery import DeliveryTuning, MailDelivery
 from app.mail.dkim_keys import generate_private_key, pkcs1_pem
+from app.mail.dkim_signing import DkimSigner
 from app.mail.engine_settings import bind_mail_settings
 from app.mail.models import MailUnsubscribe, OutboxMessage
 from app.mail.service import Unsubscribe, enqueue_mail
-from app.mail.signing import DkimSigner
 from app.mail.transport import transport_for
 from tests.conftest import make_settings
 from tests.mail.dns_server import LocalDnsServer

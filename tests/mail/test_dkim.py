@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from app.core.settings import ConfigurationError
 from app.mail.delivery import build_delivery
 from app.mail.dkim_keys import public_key_base64
+from app.mail.dkim_signing import DkimSigner, load_signer
 from app.mail.dns_records import dkim_record
 from app.mail.service import Unsubscribe
-from app.mail.signing import DkimSigner, load_signer
 from tests.conftest import make_settings
 from tests.mail.conftest import Outbox
 from tests.support.smtp_sink import ReceivedMail, SmtpSink

@@ -21,9 +21,9 @@ from dns.rdtypes.ANY.TXT import TXT
 
 from app.__main__ import main
 from app.mail.dkim_keys import generate_private_key, load_private_key, public_key_base64
+from app.mail.dkim_signing import DkimSigner
 from app.mail.dns_check import resolver_for
 from app.mail.dns_records import dkim_record
-from app.mail.signing import DkimSigner
 from tests.mail.dns_server import LocalDnsServer
 
 pytestmark = pytest.mark.checklist("C19")

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from app.core.errors import error_body
 from app.core.logging import bind_request, clear_request_context
-from app.core.request_context import (
+from app.core.request_id import (
     REQUEST_ID_HEADER,
     accept_or_make_request_id,
     set_request_id,
