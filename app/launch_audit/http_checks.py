@@ -164,16 +164,18 @@ def login_cookies(client: Client) -> Row:
             f"({login_page.status_code}) set none; the session cookie needs a real sign-in"
         )
         return Row("login-cookies", title, Status.SKIP, evidence, roundtable_only=True)
-    return judge_cookies(title, cookies)
+    return judge_cookies("login-cookies", title, cookies)
 
 
-def judge_cookies(title: str, cookies: list[str]) -> Row:
+def judge_cookies(id_: str, title: str, cookies: list[str]) -> Row:
+    if not cookies:
+        return Row(id_, title, Status.FAIL, "no cookie set", "set the session cookie", True)
     problems = [problem for cookie in cookies for problem in _cookie_problems(cookie)]
     if problems:
         fix = "run with ENVIRONMENT=production and an https PUBLIC_URL; drop proxy cookies"
-        return Row("login-cookies", title, Status.FAIL, "; ".join(problems), fix, True)
+        return Row(id_, title, Status.FAIL, "; ".join(problems), fix, True)
     names = ", ".join(cookie.split("=", 1)[0] for cookie in cookies)
-    return Row("login-cookies", title, Status.PASS, f"well set: {names}", "", True)
+    return Row(id_, title, Status.PASS, f"well set: {names}", "", True)
 
 
 def cors(client: Client) -> Row:

@@ -48,6 +48,11 @@ class Target:
     def port(self) -> int:
         return urlsplit(self.url).port or 443
 
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def https(self, path: str) -> str:
         return self.url.rstrip("/") + path
 

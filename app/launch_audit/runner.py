@@ -41,6 +41,7 @@ class Options:
     resolver: dns.resolver.Resolver | None = None
     email_from: str | None = None
     probe_email: str | None = None
+    probe_password: str | None = None
 
 
 def _guarded(id_: str, title: str, check: Check, client: Client) -> Row:
@@ -65,7 +66,9 @@ def run(options: Options) -> Iterator[Row]:
     try:
         if options.probe_email is not None:
             try:
-                yield from active_checks.active_rows(client, options.probe_email)
+                yield from active_checks.active_rows(
+                    client, options.probe_email, options.probe_password
+                )
             except UNREACHABLE as exc:
                 evidence = f"unreachable: {describe_error(exc)}"
                 yield Row("active", "active checks", Status.FAIL, evidence, "is it up?", True)

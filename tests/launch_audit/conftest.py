@@ -4,11 +4,12 @@
 this process against `https://community.example.org`, with `--resolve` pointing its
 names at the local ports (http on 80, the chosen TLS listener on 443) and the test CA
 as `--ca-bundle` unless `trust=False`; it returns (exit code, rows by id).
-`deployment.fault(name)` switches one misconfiguration on for a `with` block.
+`deployment.fault(*names)` switches misconfigurations on for a `with` block.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import os
@@ -24,8 +25,12 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from app.__main__ import main
+from app.accounts.models import User
+from app.core.clock import now
 from app.core.migrations import PROJECT_ROOT, upgrade
 from tests.edge.servers import free_port
 from tests.launch_audit.certificates import leaf, new_authority, write_authority, write_pair
@@ -36,6 +41,8 @@ WWW = f"www.{HOST}"
 URL = f"https://{HOST}"
 START_TIMEOUT_SECONDS = 60.0
 LISTENERS = ("good", "expired", "self-signed")
+PROBES = 10
+PER_IP_LIMITS = ("login_ip", "signup_ip", "magic_link_ip", "password_reset_ip")
 
 
 @dataclass
@@ -44,12 +51,17 @@ class Deployment:
     tls_ports: dict[str, int]
     ca_bundle: Path
     fault_file: Path
-    log: Path
+    probes: list[str]
+    probe_password: str
     capsys: pytest.CaptureFixture[str] | None = None
 
+    def probe(self) -> str:
+        """A verified account no audit has used yet: each active run spends its limits."""
+        return self.probes.pop()
+
     @contextmanager
-    def fault(self, name: str) -> Iterator[None]:
-        self.fault_file.write_text(name)
+    def fault(self, *names: str) -> Iterator[None]:
+        self.fault_file.write_text(",".join(names))
         try:
             yield
         finally:
@@ -110,9 +122,9 @@ def _environment(folder: Path, smtp_port: int) -> dict[str, str]:
         SMTP_STARTTLS="false",
         EMAIL_FROM=f"no-reply@{HOST}",
         MAIL_FOLDER=str(folder / "mail"),
-        # Many audits share this process: their failed-login probes (random addresses)
-        # must not meet the per-IP limit, while the per-address limits stay documented.
-        RATE_LIMITS=json.dumps({"login_ip": "1000/minute"}),
+        # Many audits share this process from one IP: the per-IP limits are raised so
+        # that each audit meets the documented per-address limits of its own probe.
+        RATE_LIMITS=json.dumps(dict.fromkeys(PER_IP_LIMITS, "1000/minute")),
         ARGON2_MEMORY_KIB="8192",
         ARGON2_TIME_COST="1",
         AUDIT_FAULT_FILE=str(folder / "fault"),
@@ -134,26 +146,29 @@ def _wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) ->
     raise AssertionError(f"the deployment did not start:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def served_deployment(
-    tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink
+@contextmanager
+def launched(
+    folder: Path, smtp_port: int, listeners: tuple[str, ...], **variables: str
 ) -> Iterator[Deployment]:
-    folder = tmp_path_factory.mktemp("deployment")
+    """The deployment process with `listeners` (good, expired, self-signed) and its probes."""
     ca_bundle, pairs = _certificates(folder)
     http_port = free_port()
-    tls_ports = {name: free_port() for name in LISTENERS}
+    tls_ports = {name: free_port() for name in listeners}
     command = [sys.executable, "-m", "tests.launch_audit.deployment", "--http", str(http_port)]
-    for name, (certificate, key) in pairs.items():
+    for name in listeners:
+        certificate, key = pairs[name]
         command += ["--tls", f"{name}:{tls_ports[name]}:{certificate}:{key}"]
     log = folder / "deployment.log"
-    environment = _environment(folder, smtp_sink.port)
+    environment = {**_environment(folder, smtp_port), **variables}
+    password = secrets.token_urlsafe(16)
+    probes = asyncio.run(_create_probes(environment["DATABASE_URL"], password))
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
     try:
         _wait_until_ready(process, http_port, log)
-        yield Deployment(http_port, tls_ports, ca_bundle, folder / "fault", log)
+        yield Deployment(http_port, tls_ports, ca_bundle, folder / "fault", probes, password)
     finally:
         process.terminate()
         try:
@@ -163,11 +178,61 @@ def served_deployment(
             process.wait(timeout=5)
 
 
+async def _create_probes(database_url: str, password: str) -> list[str]:
+    """Verified accounts for the active rows, written before the deployment starts."""
+    password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(password)
+    probes = [f"probe-{number}@{HOST}" for number in range(PROBES)]
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine) as db, db.begin():
+            for email in probes:
+                db.add(
+                    User(
+                        email=email,
+                        password_hash=password_hash,
+                        display_name="Probe",
+                        email_verified_at=now(),
+                    )
+                )
+    finally:
+        await engine.dispose()
+    return probes
+
+
+@pytest.fixture(scope="session")
+def served_deployment(
+    tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink
+) -> Iterator[Deployment]:
+    with launched(tmp_path_factory.mktemp("deployment"), smtp_sink.port, LISTENERS) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def served_without_limits(
+    tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink
+) -> Iterator[Deployment]:
+    """The same deployment with RATE_LIMITS_ENABLED=false: a real misconfiguration."""
+    folder = tmp_path_factory.mktemp("unlimited")
+    with launched(folder, smtp_sink.port, ("good",), RATE_LIMITS_ENABLED="false") as served:
+        yield served
+
+
+def _in_test(served: Deployment, capsys: pytest.CaptureFixture[str]) -> Iterator[Deployment]:
+    served.capsys = capsys
+    served.fault_file.write_text("")
+    yield served
+    served.capsys = None
+
+
 @pytest.fixture
 def deployment(
     served_deployment: Deployment, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Deployment]:
-    served_deployment.capsys = capsys
-    served_deployment.fault_file.write_text("")
-    yield served_deployment
-    served_deployment.capsys = None
+    yield from _in_test(served_deployment, capsys)
+
+
+@pytest.fixture
+def deployment_without_limits(
+    served_without_limits: Deployment, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Deployment]:
+    yield from _in_test(served_without_limits, capsys)

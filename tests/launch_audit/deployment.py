@@ -8,8 +8,9 @@ itself runs with ENVIRONMENT=test so that importing `app.main` does not refuse),
 plain http port and on one TLS port per certificate. The app is wrapped in `Faults`:
 a stand-in for the misconfigurations the app itself cannot be made to show (a proxy
 that does not redirect, one that loops, one that strips HSTS or adds a banner...).
-The fault in force is the name written in the file `AUDIT_FAULT_FILE`, read on every
-request, so a test switches it without a restart; an empty file means none.
+The faults in force are the names written in the file `AUDIT_FAULT_FILE` (comma
+separated: one misconfiguration, and `link-pages-served` to stand in for the pages
+package), read on every request, so a test switches it without a restart; an empty file means none.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ DOCS_OPEN = "docs-open"
 REFLECTED_CORS = "reflected-cors"
 BANNER = "banner"
 PLAIN_COOKIE = "plain-cookie"
-FAULTS = (HTTP_NO_REDIRECT, REDIRECT_LOOP, NO_HSTS, DOCS_OPEN, REFLECTED_CORS, BANNER, PLAIN_COOKIE)
+SESSION_COOKIE_RENAMED = "session-cookie-renamed"
+ENUMERATION = "enumeration"  # unknown addresses get a 404 of their own
+LINK_PAGES_SERVED = "link-pages-served"  # the mailed-link pages, as the pages package serves them
+LINK_PAGE_SIGNS_IN = "link-page-signs-in"  # /magic-link consumes on GET: sign-in and redirect
+LINK_PAGES = ("/verify-email", "/magic-link", "/reset-password", "/invite", "/confirm-email")
+UNKNOWN_PREFIX = b'"audit-'  # the audit's made-up addresses start so
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -49,18 +55,32 @@ class Faults:
         self.app = app
         self.fault_file = fault_file
 
-    def fault(self) -> str:
+    def faults(self) -> set[str]:
         try:
-            return self.fault_file.read_text().strip()
+            return {name for name in self.fault_file.read_text().split(",") if name.strip()}
         except FileNotFoundError:
-            return ""
+            return set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.fault()
-        if scope["type"] != "http" or not fault:
+        faults = self.faults()
+        if scope["type"] != "http" or not faults:
             await self.app(scope, receive, send)
             return
-        answer = self._answer_instead(scope, fault)
+        fault = next(iter(faults - {LINK_PAGES_SERVED}), "")  # at most one besides the pages
+        if LINK_PAGES_SERVED in faults and scope["path"] in LINK_PAGES:
+            fault = fault if fault == LINK_PAGE_SIGNS_IN else LINK_PAGES_SERVED
+        if fault == ENUMERATION and scope["method"] == "POST":
+            body = await _read_body(receive)
+            if b'"email"' in body and UNKNOWN_PREFIX in body:
+                receive = _replay(b"", receive)
+                answer: tuple[int, Headers, bytes] | None = (
+                    404, [(b"content-type", b"application/json")], b'{"error": "no such account"}'
+                )  # fmt: skip
+            else:
+                receive = _replay(body, receive)
+                answer = None
+        else:
+            answer = self._answer_instead(scope, fault)
         if answer is not None:
             status, headers, body = answer
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -83,6 +103,11 @@ class Faults:
             return 301, [(b"location", b"http://" + host + b"/")], b""
         if fault == DOCS_OPEN and scope["path"] in ("/docs", "/openapi.json"):
             return 200, [(b"content-type", b"text/html")], b"<title>Swagger UI</title>"
+        if fault == LINK_PAGE_SIGNS_IN and scope["path"] == "/magic-link":
+            cookie = b"__Host-session=stolen; Path=/; Secure; HttpOnly; SameSite=Lax"
+            return 303, [(b"location", b"/dashboard"), (b"set-cookie", cookie)], b""
+        if fault in (LINK_PAGES_SERVED, LINK_PAGE_SIGNS_IN) and scope["path"] in LINK_PAGES:
+            return 200, [(b"content-type", b"text/html")], b"<form method=post>...</form>"
         return None
 
     def _altered(self, scope: Scope, fault: str, headers: Headers) -> Headers:
@@ -97,10 +122,34 @@ class Faults:
                 (b"access-control-allow-origin", origin),
                 (b"access-control-allow-credentials", b"true"),
             ]
+        if fault == SESSION_COOKIE_RENAMED:
+            return [
+                (k, v.replace(b"__Host-session=", b"session=") if k == b"set-cookie" else v)
+                for k, v in headers
+            ]
         if fault == PLAIN_COOKIE and scope["path"].endswith("/auth/login"):
             # A load balancer's affinity cookie, as proxies commonly add it.
             return [*headers, (b"set-cookie", b"lb=app-1; Path=/; Secure; HttpOnly; SameSite=Lax")]
         return headers
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read already, then whatever the connection says next (a disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 class _Server(uvicorn.Server):
