@@ -43,7 +43,7 @@ def _post(client: Client, path: str, body: dict[str, str]) -> httpx.Response:
 
 
 def session_cookies(client: Client, probe_email: str, password: str | None) -> Row:
-    id_, title = "active-session-cookies", "session cookies of a real sign-in (Roundtable)"
+    id_, title = "active-session-cookies", "session cookies of a real sign-in"
     if not password:
         evidence = f"not signed in: set {PASSWORD_VARIABLE} to the probe account's password"
         return Row(id_, title, Status.SKIP, evidence, "", True)
@@ -104,7 +104,7 @@ def _link_page_problem(client: Client, path: str) -> str | None:
 
 
 def link_pages(client: Client) -> Row:
-    title = "mailed-link pages opened by GET or HEAD consume nothing (Roundtable)"
+    title = "mailed-link pages opened by GET or HEAD consume nothing"
     problems = [p for path in LINK_PAGES if (p := _link_page_problem(client, path)) is not None]
     if problems:
         fix = "serve each link page; consume the token only on the member's POST"

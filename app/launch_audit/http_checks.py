@@ -150,7 +150,7 @@ def unknown_address(domain: str = "example.com") -> str:
 
 
 def login_cookies(client: Client) -> Row:
-    title = "login cookies Secure, HttpOnly, SameSite, __Host- (Roundtable)"
+    title = "login cookies Secure, HttpOnly, SameSite, __Host-"
     login = client.request(
         "POST",
         client.target.https("/api/v1/auth/login"),
@@ -236,7 +236,7 @@ def error_bodies(client: Client) -> Row:
 
 
 def health(client: Client) -> Row:
-    title = "/healthz and /readyz answer 200 (Roundtable)"
+    title = "/healthz and /readyz answer 200"
     codes = {
         path: client.get(client.target.https(path)).status_code for path in ("/healthz", "/readyz")
     }

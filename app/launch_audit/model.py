@@ -23,10 +23,15 @@ class Row:
     fix: str = ""
     roundtable_only: bool = False
 
+    @property
+    def heading(self) -> str:
+        """The title, marked when the check relies on Roundtable's own routes."""
+        return f"{self.title} (Roundtable)" if self.roundtable_only else self.title
+
     def as_json(self) -> dict[str, str]:
         return {
             "id": self.id,
-            "title": self.title,
+            "title": self.heading,
             "status": self.status.value,
             "evidence": self.evidence,
             "fix": self.fix if self.status in (Status.FAIL, Status.WARN) else "",

@@ -7,10 +7,14 @@ at a time, each turning exactly its own row to fail and the exit code to 1.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from app.__main__ import main
 from tests.launch_audit import deployment as faults
 from tests.launch_audit.conftest import Deployment
+from tests.launch_audit.test_usage_and_output import unreachable_args
 
 pytestmark = pytest.mark.checklist("C27")
 
@@ -79,3 +83,16 @@ def test_the_good_certificate_without_its_ca_bundle_is_not_trusted(deployment: D
     _code, rows = deployment.audit(trust=False)
 
     assert _failing(rows) == {"tls-certificate": "unable to get local issuer certificate"}
+
+
+def test_a_row_keeps_its_title_and_marking_when_the_target_does_not_answer(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _code, reached = deployment.audit()
+    capsys.readouterr()
+    main(unreachable_args("--format", "json"))
+    unreachable = {c["id"]: c["title"] for c in json.loads(capsys.readouterr().out)["checks"]}
+
+    assert unreachable == {id_: row["title"] for id_, row in reached.items()}
+    assert reached["health"]["title"].endswith(" (Roundtable)")
+    assert not reached["hsts"]["title"].endswith(" (Roundtable)")

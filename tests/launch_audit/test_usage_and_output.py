@@ -28,7 +28,7 @@ def _closed_port() -> int:
     return port
 
 
-def _unreachable_args(*args: str) -> list[str]:
+def unreachable_args(*args: str) -> list[str]:
     port = _closed_port()
     return [
         "audit", "--url", f"https://{HOST}", "--timeout", "2",
@@ -40,7 +40,7 @@ def _unreachable_args(*args: str) -> list[str]:
 def _unreachable(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """The audit of a closed port, in this process: (exit code, stdout, stderr)."""
     capsys.readouterr()
-    code = main(_unreachable_args(*args))
+    code = main(unreachable_args(*args))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -76,7 +76,7 @@ def test_bad_usage_exits_2_with_one_line_naming_the_flag(
 def test_an_unreachable_target_is_failing_rows_and_exit_1_never_a_traceback(
     tmp_path: Path,
 ) -> None:
-    finished = run_app(tmp_path, *_unreachable_args("--format", "json"), timeout=60)
+    finished = run_app(tmp_path, *unreachable_args("--format", "json"), timeout=60)
     code, stdout, stderr = finished.returncode, finished.stdout, finished.stderr
 
     assert code == 1
