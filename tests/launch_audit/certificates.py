@@ -1,6 +1,8 @@
 """Certificates made at test time with `cryptography`: a private CA, and leaves good or bad.
 
-Nothing is stored in the repository; each test session writes fresh PEM files.
+Nothing is stored in the repository; each test session writes fresh PEM files. Server
+certificates are signed by an intermediate CA, as public CAs do, so that a server
+sending its certificate without the intermediate shows an incomplete chain.
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def new_authority(name: str = "Roundtable audit test CA") -> Authority:
+def new_authority(
+    name: str = "Roundtable audit test CA", issuer: Authority | None = None
+) -> Authority:
+    """A root CA, or an intermediate one when `issuer` signs it."""
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
-        .issuer_name(_name(name))
+        .issuer_name(issuer.certificate.subject if issuer else _name(name))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(_now() - datetime.timedelta(days=1))
@@ -61,9 +66,11 @@ def new_authority(name: str = "Roundtable audit test CA") -> Authority:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(CA_KEY_USAGE, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
     )
-    return Authority(key, certificate)
+    if issuer is not None:
+        identifier = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
+        builder = builder.add_extension(identifier, critical=False)
+    return Authority(key, builder.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
 def leaf(
@@ -95,9 +102,17 @@ def leaf(
     return key, builder.sign(signer_key, hashes.SHA256())
 
 
-def write_pair(folder: Path, stem: str, key: Key, certificate: x509.Certificate) -> PemPair:
+def write_pair(
+    folder: Path,
+    stem: str,
+    key: Key,
+    certificate: x509.Certificate,
+    chain: tuple[x509.Certificate, ...] = (),
+) -> PemPair:
+    """The key, and the certificate followed by the `chain` the server sends with it."""
     pair = PemPair(folder / f"{stem}.crt", folder / f"{stem}.key")
-    pair.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (certificate, *chain))
+    pair.certificate.write_bytes(pem)
     pair.key.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,

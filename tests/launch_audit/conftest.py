@@ -10,7 +10,6 @@ as `--ca-bundle` unless `trust=False`; it returns (exit code, rows by id).
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import os
 import secrets
@@ -20,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ HOST = "community.example.org"
 WWW = f"www.{HOST}"
 URL = f"https://{HOST}"
 START_TIMEOUT_SECONDS = 60.0
-LISTENERS = ("good", "expired", "self-signed")
+LISTENERS = ("good", "incomplete-chain", "expired", "expiring", "self-signed")
+EXPIRING_DAYS = 10
 PROBES = 10
 PER_IP_LIMITS = ("login_ip", "signup_ip", "magic_link_ip", "password_reset_ip")
 
@@ -88,20 +89,21 @@ class Deployment:
 
 
 def _certificates(folder: Path) -> tuple[Path, dict[str, tuple[Path, Path]]]:
-    authority = new_authority()
+    root = new_authority()
+    issuing = new_authority("Roundtable audit test issuing CA", issuer=root)
+    chain = (issuing.certificate,)
     hosts = [HOST, WWW]
-    expired = leaf(
-        hosts,
-        authority,
-        valid_from=datetime.timedelta(days=-100),
-        valid_until=datetime.timedelta(days=-10),
-    )
+    good_key, good = leaf(hosts, issuing)
+    expired = leaf(hosts, issuing, valid_from=-timedelta(days=100), valid_until=-timedelta(days=10))
+    expiring = leaf(hosts, issuing, valid_until=timedelta(days=EXPIRING_DAYS))
     pairs = {
-        "good": write_pair(folder, "good", *leaf(hosts, authority)),
-        "expired": write_pair(folder, "expired", *expired),
+        "good": write_pair(folder, "good", good_key, good, chain),
+        "incomplete-chain": write_pair(folder, "incomplete-chain", good_key, good),
+        "expired": write_pair(folder, "expired", *expired, chain),
+        "expiring": write_pair(folder, "expiring", *expiring, chain),
         "self-signed": write_pair(folder, "self-signed", *leaf(hosts, None)),
     }
-    return write_authority(folder, authority), {
+    return write_authority(folder, root), {
         name: (pair.certificate, pair.key) for name, pair in pairs.items()
     }
 
@@ -150,7 +152,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) ->
 def launched(
     folder: Path, smtp_port: int, listeners: tuple[str, ...], **variables: str
 ) -> Iterator[Deployment]:
-    """The deployment process with `listeners` (good, expired, self-signed) and its probes."""
+    """The deployment process with TLS `listeners` (see LISTENERS) and its probe accounts."""
     ca_bundle, pairs = _certificates(folder)
     http_port = free_port()
     tls_ports = {name: free_port() for name in listeners}

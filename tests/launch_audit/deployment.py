@@ -36,12 +36,20 @@ DOCS_OPEN = "docs-open"
 REFLECTED_CORS = "reflected-cors"
 BANNER = "banner"
 PLAIN_COOKIE = "plain-cookie"
+WWW_SERVED = "www-served"  # the other host answers instead of redirecting
+NO_CSP = "no-csp"
+TRACEBACK = "traceback"  # a debug error page on every 404
+NOT_READY = "not-ready"
 SESSION_COOKIE_RENAMED = "session-cookie-renamed"
 ENUMERATION = "enumeration"  # unknown addresses get a 404 of their own
 LINK_PAGES_SERVED = "link-pages-served"  # the mailed-link pages, as the pages package serves them
 LINK_PAGE_SIGNS_IN = "link-page-signs-in"  # /magic-link consumes on GET: sign-in and redirect
 LINK_PAGES = ("/verify-email", "/magic-link", "/reset-password", "/invite", "/confirm-email")
 UNKNOWN_PREFIX = b'"audit-'  # the audit's made-up addresses start so
+DEBUG_PAGE = (
+    b'Traceback (most recent call last):\n  File "/srv/app/.venv/lib/python3.12/site-packages'
+    b'/starlette/routing.py", line 715, in __call__\nsqlalchemy.exc.NoResultFound'
+)
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -87,9 +95,20 @@ class Faults:
             await send({"type": "http.response.body", "body": body})
             return
 
+        debug_page = False
+
         async def send_altered(message: Message) -> None:
+            nonlocal debug_page
             if message["type"] == "http.response.start":
                 message["headers"] = self._altered(scope, fault, list(message["headers"]))
+                if fault == TRACEBACK and message["status"] == 404:
+                    debug_page = True
+                    message["headers"] = [
+                        *[(k, v) for k, v in message["headers"] if k != b"content-length"],
+                        (b"content-length", str(len(DEBUG_PAGE)).encode()),
+                    ]
+            elif debug_page:
+                message = {"type": "http.response.body", "body": DEBUG_PAGE, "more_body": False}
             await send(message)
 
         await self.app(scope, receive, send_altered)
@@ -101,6 +120,11 @@ class Faults:
         if plain and fault == REDIRECT_LOOP:
             host = _header(scope, b"host") or b"localhost"
             return 301, [(b"location", b"http://" + host + b"/")], b""
+        host = _header(scope, b"host") or b""
+        if fault == WWW_SERVED and not plain and host.startswith(b"www."):
+            return 200, [(b"content-type", b"text/html")], b"<h1>Welcome</h1>"
+        if fault == NOT_READY and scope["path"] == "/readyz":
+            return 503, [(b"content-type", b"application/json")], b'{"status": "starting"}'
         if fault == DOCS_OPEN and scope["path"] in ("/docs", "/openapi.json"):
             return 200, [(b"content-type", b"text/html")], b"<title>Swagger UI</title>"
         if fault == LINK_PAGE_SIGNS_IN and scope["path"] == "/magic-link":
@@ -113,6 +137,8 @@ class Faults:
     def _altered(self, scope: Scope, fault: str, headers: Headers) -> Headers:
         if fault == NO_HSTS:
             return [(k, v) for k, v in headers if k.lower() != b"strict-transport-security"]
+        if fault == NO_CSP:
+            return [(k, v) for k, v in headers if k.lower() != b"content-security-policy"]
         if fault == BANNER:
             return [*headers, (b"server", b"nginx/1.18.0 (Ubuntu)")]
         origin = _header(scope, b"origin")

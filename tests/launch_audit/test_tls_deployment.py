@@ -13,7 +13,7 @@ import pytest
 
 from app.__main__ import main
 from tests.launch_audit import deployment as faults
-from tests.launch_audit.conftest import Deployment
+from tests.launch_audit.conftest import EXPIRING_DAYS, Deployment
 from tests.launch_audit.test_usage_and_output import unreachable_args
 
 pytestmark = pytest.mark.checklist("C27")
@@ -36,6 +36,7 @@ def test_the_app_configured_well_passes_every_passive_row(deployment: Deployment
     assert "TLSv1.3" in rows["tls-version"]["evidence"]
     assert rows["http-redirect"]["evidence"] == "1 hop(s): https://community.example.org/"
     assert rows["canonical-host"]["evidence"].startswith("www.community.example.org -> ")
+    assert "(89 days)" in rows["tls-certificate"]["evidence"]
     assert "no cookie to judge" in rows["login-cookies"]["evidence"]
 
 
@@ -49,6 +50,10 @@ def test_the_app_configured_well_passes_every_passive_row(deployment: Deployment
         (faults.REFLECTED_CORS, "cors", "with credentials"),
         (faults.BANNER, "version-banner", "server: nginx/1.18.0"),
         (faults.PLAIN_COOKIE, "login-cookies", "lb is not a __Host- cookie"),
+        (faults.WWW_SERVED, "canonical-host", "www.community.example.org answered 200"),
+        (faults.NO_CSP, "security-headers", "missing: Content-Security-Policy"),
+        (faults.TRACEBACK, "error-bodies", "'Traceback (most recent call last)'"),
+        (faults.NOT_READY, "health", "/readyz 503"),
     ],
 )
 def test_one_misconfiguration_fails_exactly_its_row(
@@ -68,6 +73,27 @@ def test_an_expired_certificate_fails_only_the_certificate_row(deployment: Deplo
 
     assert _failing(rows) == {"tls-certificate": "certificate has expired"}
     assert code == 1
+
+
+def test_a_certificate_sent_without_its_intermediate_fails_only_the_certificate_row(
+    deployment: Deployment,
+) -> None:
+    code, rows = deployment.audit(listener="incomplete-chain")
+
+    assert _failing(rows) == {"tls-certificate": "unable to get local issuer certificate"}
+    assert code == 1
+
+
+def test_a_certificate_expiring_within_21_days_warns_and_fails_nothing(
+    deployment: Deployment,
+) -> None:
+    code, rows = deployment.audit(listener="expiring")
+
+    assert rows["tls-certificate"]["status"] == "warn"
+    assert f"({EXPIRING_DAYS - 1} days)" in rows["tls-certificate"]["evidence"]
+    assert rows["tls-certificate"]["fix"] == "renew the certificate now"
+    assert _failing(rows) == {}
+    assert code == 0
 
 
 def test_a_self_signed_certificate_without_the_bundle_fails_only_the_certificate_row(
