@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.mail.dkim_keys import generate_private_key, public_key_base64
 from tests.launch_audit.conftest import HOST, Deployment
@@ -180,6 +181,21 @@ def test_a_missing_dkim_key_fails_the_selectors_row(
 
     name = f"{SELECTOR}._domainkey.{DOMAIN}"
     assert failing(rows) == {f"mail-dkim-{SELECTOR}": f"no DKIM key record at {name}"}
+
+
+def test_a_1024_bit_dkim_key_warns_on_the_selectors_row_naming_its_size(
+    deployment: Deployment, dns: LocalDnsServer
+) -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 (the point)
+    publish(dns, public_key_base64(weak))
+
+    _code, rows = audit_mail(deployment, dns)
+
+    row = rows[f"mail-dkim-{SELECTOR}"]
+    assert row["status"] == "warn", row
+    assert row["evidence"].startswith("1024-bit RSA key")
+    assert "2048-bit key" in row["fix"]
+    assert failing(rows) == {}
 
 
 def test_each_named_selector_is_its_own_row(
