@@ -19,6 +19,7 @@ def _usage_error(message: str) -> int:
 
 
 def audit(args: argparse.Namespace) -> int:
+    from app.launch_audit.active_checks import PASSWORD_VARIABLE
     from app.launch_audit.model import Status, Target, parse_resolve
     from app.launch_audit.output import RENDERERS
     from app.launch_audit.runner import Options, run
@@ -42,6 +43,7 @@ def audit(args: argparse.Namespace) -> int:
         resolver=resolver_for(args.nameserver) if args.mail_domain else None,
         email_from=args.email_from or os.environ.get("EMAIL_FROM"),
         probe_email=args.probe_email if args.active else None,
+        probe_password=os.environ.get(PASSWORD_VARIABLE) if args.active else None,
     )
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     rows = []
@@ -71,7 +73,11 @@ def _add_parser(sub: SubParsers) -> None:
         action="store_true",
         help="also probe limits, on a deployment you own (default: off)",
     )
-    parser.add_argument("--probe-email", help="an account you own, for --active (default: none)")
+    parser.add_argument(
+        "--probe-email",
+        help="an account you own, for --active; with its password in AUDIT_PROBE_PASSWORD "
+        "the audit also signs in (default: none)",
+    )
     parser.add_argument("--ca-bundle", help="CA certificates to trust, PEM (default: the system's)")
     parser.add_argument(
         "--resolve",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dns.exception
 import dns.resolver
 from checkdmarc.utils import get_base_domain
+from dkim import DKIMException, evaluate_pk
 
 from app.launch_audit.model import Row, Status
 from app.mail.dns_check import (
@@ -19,7 +20,9 @@ from app.mail.dns_check import (
     check_spf,
     txt_records,
 )
-from app.mail.dns_records import dmarc_name
+from app.mail.dns_records import dkim_name, dmarc_name
+
+RECOMMENDED_DKIM_BITS = 2048
 
 FIXES = {
     "SPF": "publish one `v=spf1 ... -all` (or ~all) record within 10 lookups (dns-records)",
@@ -44,11 +47,27 @@ def spf(domain: str, resolver: dns.resolver.Resolver) -> Row:
 
 
 def dkim(domain: str, selector: str, resolver: dns.resolver.Resolver) -> Row:
+    id_, title = f"mail-dkim-{selector}", f"DKIM key for selector {selector}"
     try:
         verdict: Verdict | Exception = check_dkim(domain, selector, resolver)
+        bits = _key_bits(domain, selector, resolver)
     except DnsUnavailable as exc:
-        verdict = exc
-    return _from_verdict(f"mail-dkim-{selector}", f"DKIM key for selector {selector}", verdict)
+        verdict, bits = exc, None
+    row = _from_verdict(id_, title, verdict)
+    if row.status == Status.PASS and bits is not None and bits < RECOMMENDED_DKIM_BITS:
+        fix = f"publish a {RECOMMENDED_DKIM_BITS}-bit key under a new selector, retire this one"
+        return Row(id_, title, Status.WARN, row.evidence, fix)
+    return row
+
+
+def _key_bits(domain: str, selector: str, resolver: dns.resolver.Resolver) -> int | None:
+    """The published key's size (check_dkim accepts from 1024 bits; 2048 is the advice)."""
+    name = dkim_name(domain, selector)
+    records = txt_records(resolver, name)
+    try:
+        return int(evaluate_pk(name.encode(), records[0].encode())[1]) if records else None
+    except (DKIMException, ValueError):
+        return None
 
 
 def dmarc(domain: str, resolver: dns.resolver.Resolver) -> Row:

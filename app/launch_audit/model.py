@@ -23,10 +23,15 @@ class Row:
     fix: str = ""
     roundtable_only: bool = False
 
+    @property
+    def heading(self) -> str:
+        """The title, marked when the check relies on Roundtable's own routes."""
+        return f"{self.title} (Roundtable)" if self.roundtable_only else self.title
+
     def as_json(self) -> dict[str, str]:
         return {
             "id": self.id,
-            "title": self.title,
+            "title": self.heading,
             "status": self.status.value,
             "evidence": self.evidence,
             "fix": self.fix if self.status in (Status.FAIL, Status.WARN) else "",
@@ -48,6 +53,11 @@ class Target:
     def port(self) -> int:
         return urlsplit(self.url).port or 443
 
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def https(self, path: str) -> str:
         return self.url.rstrip("/") + path
 
@@ -60,8 +70,9 @@ def parse_resolve(values: list[str]) -> dict[tuple[str, int], tuple[str, int]]:
     table: dict[tuple[str, int], tuple[str, int]] = {}
     for value in values:
         parts = value.split(":")
-        if len(parts) not in (3, 4) or not all(parts):
-            raise ValueError(f"--resolve {value!r}: expected HOST:PORT:ADDRESS")
+        ports = parts[1::2]  # PORT, and PORT2 when given
+        if len(parts) not in (3, 4) or not all(parts) or not all(p.isdigit() for p in ports):
+            raise ValueError(f"--resolve {value!r}: expected HOST:PORT:ADDRESS[:PORT2]")
         host, port, address = parts[0].lower(), int(parts[1]), parts[2]
         table[(host, port)] = (address, int(parts[3]) if len(parts) == 4 else port)
     return table

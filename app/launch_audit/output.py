@@ -25,15 +25,11 @@ def as_json(url: str, started_at: str, rows: list[Row]) -> str:
     return json.dumps(document, indent=2)
 
 
-def _title(row: Row) -> str:
-    return row.title
-
-
 def as_text(url: str, started_at: str, rows: list[Row]) -> str:
     width = max((len(row.id) for row in rows), default=2)
     lines = [f"Launch audit of {url} ({started_at})", ""]
     for row in rows:
-        lines.append(f"{MARK[row.status]}  {row.id:<{width}}  {_title(row)}")
+        lines.append(f"{MARK[row.status]}  {row.id:<{width}}  {row.heading}")
         lines.append(f"      {'':<{width}}  {row.evidence}")
         if row.status in (Status.FAIL, Status.WARN) and row.fix:
             lines.append(f"      {'':<{width}}  fix: {row.fix}")
@@ -57,7 +53,7 @@ def as_markdown(url: str, started_at: str, rows: list[Row]) -> str:
     ]
     for row in rows:
         fix = row.fix if row.status in (Status.FAIL, Status.WARN) else ""
-        cells = (MARK[row.status], f"`{row.id}` {row.title}", row.evidence, fix)
+        cells = (MARK[row.status], f"`{row.id}` {row.heading}", row.evidence, fix)
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     counts = summary(rows)
     lines += ["", ", ".join(f"{count} {name}" for name, count in counts.items())]

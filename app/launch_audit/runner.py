@@ -15,21 +15,32 @@ from app.launch_audit.model import Row, Status, Target
 
 Check = Callable[[Client], Row]
 
-PASSIVE: tuple[tuple[str, str, Check], ...] = (
-    ("http-redirect", "http redirects to https", http_checks.http_redirect),
-    ("canonical-host", "canonical host", http_checks.canonical_host),
-    ("tls-certificate", "certificate", tls_checks.certificate),
-    ("tls-version", "TLS version", tls_checks.tls_version),
-    ("hsts", "HSTS", http_checks.hsts),
-    ("security-headers", "security headers", http_checks.security_headers),
-    ("version-banner", "version banner", http_checks.version_banner),
-    ("login-cookies", "login cookies", http_checks.login_cookies),
-    ("cors", "CORS", http_checks.cors),
-    ("exposed-paths", "exposed paths", http_checks.exposed_paths),
-    ("error-bodies", "error bodies", http_checks.error_bodies),
-    ("health", "health endpoints", http_checks.health),
-    ("latency", "latency", latency.latency),
-)
+# id, title (the check's own, for the row it fails when the target does not answer),
+# check, and whether it relies on Roundtable's routes.
+PASSIVE: tuple[tuple[str, str, Check, bool], ...] = (
+    ("http-redirect", "http redirects to https in one hop, no loop",
+     http_checks.http_redirect, False),
+    ("canonical-host", "the other host (www/bare) redirects to the canonical one in one hop",
+     http_checks.canonical_host, False),
+    ("tls-certificate", "certificate valid, chain complete, days to expiry",
+     tls_checks.certificate, False),
+    ("tls-version", "TLS 1.2 or newer only", tls_checks.tls_version, False),
+    ("hsts", "HSTS with max-age of at least a year", http_checks.hsts, False),
+    ("security-headers", "security headers (CSP, nosniff, frame protection, referrer policy)",
+     http_checks.security_headers, False),
+    ("version-banner", "no version banner (Server, X-Powered-By)",
+     http_checks.version_banner, False),
+    ("login-cookies", "login cookies Secure, HttpOnly, SameSite, __Host-",
+     http_checks.login_cookies, True),
+    ("cors", "CORS refuses a foreign origin", http_checks.cors, False),
+    ("exposed-paths", "docs, schema, dotfiles, metrics and debug paths not open",
+     http_checks.exposed_paths, False),
+    ("error-bodies", "error bodies carry no stack trace, SQL or paths",
+     http_checks.error_bodies, False),
+    ("health", "/healthz and /readyz answer 200", http_checks.health, True),
+    ("latency", f"p95 of {latency.SAMPLES} sequential requests to /healthz and /",
+     latency.latency, False),
+)  # fmt: skip
 UNREACHABLE = (httpx.HTTPError, ssl.SSLError, OSError)
 
 
@@ -41,14 +52,16 @@ class Options:
     resolver: dns.resolver.Resolver | None = None
     email_from: str | None = None
     probe_email: str | None = None
+    probe_password: str | None = None
 
 
-def _guarded(id_: str, title: str, check: Check, client: Client) -> Row:
+def _guarded(id_: str, title: str, check: Check, roundtable_only: bool, client: Client) -> Row:
     try:
         return check(client)
     except UNREACHABLE as exc:
         fix = "check the URL, DNS, --resolve and --ca-bundle; is the deployment up?"
-        return Row(id_, title, Status.FAIL, f"unreachable: {describe_error(exc)}", fix)
+        evidence = f"unreachable: {describe_error(exc)}"
+        return Row(id_, title, Status.FAIL, evidence, fix, roundtable_only)
 
 
 def run(options: Options) -> Iterator[Row]:
@@ -56,8 +69,8 @@ def run(options: Options) -> Iterator[Row]:
     # whatever the certificate, so that one fault fails one row.
     passive = Client(options.target, verify=False)
     try:
-        for id_, title, check in PASSIVE:
-            yield _guarded(id_, title, check, passive)
+        for entry in PASSIVE:
+            yield _guarded(*entry, passive)
     finally:
         passive.close()
     yield from _mail(options)
@@ -65,7 +78,9 @@ def run(options: Options) -> Iterator[Row]:
     try:
         if options.probe_email is not None:
             try:
-                yield from active_checks.active_rows(client, options.probe_email)
+                yield from active_checks.active_rows(
+                    client, options.probe_email, options.probe_password
+                )
             except UNREACHABLE as exc:
                 evidence = f"unreachable: {describe_error(exc)}"
                 yield Row("active", "active checks", Status.FAIL, evidence, "is it up?", True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+import warnings
 
 from app.launch_audit.client import Client, tls_context
 from app.launch_audit.model import Row, Status
@@ -41,20 +42,32 @@ def certificate(client: Client) -> Row:
 
 def tls_version(client: Client) -> Row:
     title = "TLS 1.2 or newer only"
-    with _handshake(client, tls_context(client.target)) as tls:
-        negotiated = tls.version() or "unknown"
-    old = tls_context(client.target)
-    old.check_hostname = False
-    old.verify_mode = ssl.CERT_NONE
+    with _handshake(client, _unverified(tls_context(client.target))) as tls:
+        negotiated = tls.version() or "unknown"  # the certificate row judges the certificate
     try:
-        old.minimum_version = ssl.TLSVersion.TLSv1
-        old.maximum_version = ssl.TLSVersion.TLSv1_1
-        old.set_ciphers("ALL:@SECLEVEL=0")
-        with _handshake(client, old) as tls:
+        with _handshake(client, _old_protocols_context()) as tls:
             accepted = tls.version()
     except (ssl.SSLError, ValueError, OSError):
         accepted = None
     if accepted is not None:
         fix = "allow only TLS 1.2 and 1.3 at the server or proxy"
         return Row("tls-version", title, Status.FAIL, f"{accepted} accepted", fix)
-    return Row("tls-version", title, Status.PASS, f"negotiated {negotiated}; TLS 1.0/1.1 refused")
+    evidence = f"negotiated {negotiated}; a TLS 1.0/1.1 handshake failed"
+    return Row("tls-version", title, Status.PASS, evidence)
+
+
+def _unverified(context: ssl.SSLContext) -> ssl.SSLContext:
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _old_protocols_context() -> ssl.SSLContext:
+    """A client offering only TLS 1.0 and 1.1, to see whether the server still takes them."""
+    context = _unverified(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    with warnings.catch_warnings():  # the old versions are deprecated: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
