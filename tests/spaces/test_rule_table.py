@@ -32,7 +32,7 @@ ROLES = {
     "owner": Role.OWNER,
 }
 # the seeded spaces of org A: (ref, visibility, the people in it)
-SPACES = (
+SPACES: tuple[tuple[str, Visibility, set[str]], ...] = (
     ("open_space_id", Visibility.OPEN, {"member", "target"}),
     ("private_space_id", Visibility.PRIVATE, {"member", "target"}),
     ("paid_space_id", Visibility.PAID, set()),
