@@ -29,9 +29,38 @@ from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.errors import Forbidden, NotAuthenticated, NotFound
 from app.core.security import token_hash
 from app.core.settings import Settings
-from app.orgs.models import Membership
+from app.orgs.models import Invite, Membership
 
 _ISSUED_BY_AUTHZ = object()
+
+
+@dataclass(frozen=True)
+class OrgScope:
+    """An org whose rows the holder may touch: repositories filter and write by it.
+
+    Only this module makes one: from a caller's membership (`OrgContext.scope`), for the
+    owner of an org being created, and for the bearer of an invite once its signed
+    token has been checked and the invite marked accepted (the token is the proof).
+    """
+
+    org_id: uuid.UUID
+    _seal: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._seal is not _ISSUED_BY_AUTHZ:
+            raise TypeError("an OrgScope is issued by app.authz only")
+
+
+def scope_of_new_org(org_id: uuid.UUID) -> OrgScope:
+    """The org being created in this transaction, for writing its owner's membership."""
+    return OrgScope(org_id, _seal=_ISSUED_BY_AUTHZ)
+
+
+def scope_of_accepted_invite(invite: Invite) -> OrgScope:
+    """The invite's org, for the bearer whose invite token was verified and is now spent."""
+    if invite.accepted_at is None:
+        raise TypeError("an invite's scope is issued only once it is accepted")
+    return OrgScope(invite.org_id, _seal=_ISSUED_BY_AUTHZ)
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,10 @@ class OrgContext:
 
     def may(self, permission: Permission) -> bool:
         return role_may(self.role, permission)
+
+    @property
+    def scope(self) -> OrgScope:
+        return OrgScope(self.org_id, _seal=_ISSUED_BY_AUTHZ)
 
 
 _MEMBERSHIP_COLUMNS = (Membership.id, Membership.role, Membership.payment_status)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.service import AccountService, NewSession
 from app.accounts.sessions import AuthenticatedUser
 from app.audit.service import record_event
-from app.authz.org_context import OrgContext, record_denial
+from app.authz.org_context import OrgContext, record_denial, scope_of_accepted_invite
 from app.authz.permissions import Role
 from app.authz.rules import may_invite_as
 from app.core.clock import now
@@ -25,7 +25,7 @@ from app.core.settings import Settings
 from app.core.signing import timed_serializer
 from app.mail.service import enqueue_mail
 from app.orgs import repository
-from app.orgs.models import Invite, Membership
+from app.orgs.models import Invite
 from app.orgs.schemas import InviteOut, InvitePreview
 from app.spaces.service import add_to_spaces, spaces_in_org
 
@@ -88,7 +88,7 @@ class InviteService:
         if not may_invite_as(context, role):
             await record_denial(self.db, context, self.meta, f"invite as {role}")
             raise Forbidden("You may not invite with a role above your own.")
-        if await spaces_in_org(self.db, context.org_id, space_ids) != set(space_ids):
+        if await spaces_in_org(self.db, context.scope, space_ids) != set(space_ids):
             raise NotFound("No such space.")
         if await self._is_member(context, email):
             raise AlreadyMember()
@@ -206,13 +206,14 @@ class InviteService:
     async def _join(self, invite: Invite, user_id: uuid.UUID) -> None:
         if not await repository.mark_invite_accepted(self.db, invite.id, user_id):
             raise InvalidInvite()
-        existing = await repository.membership_of_user(self.db, invite.org_id, user_id)
+        scope = scope_of_accepted_invite(invite)
+        existing = await repository.membership_of_user(self.db, scope, user_id)
         if existing is None:
-            self.db.add(Membership(org_id=invite.org_id, user_id=user_id, role=invite.role))
+            repository.add_membership(self.db, scope, user_id, Role(invite.role))
         elif Role(invite.role).outranks(Role(existing.role)):
             existing.role = invite.role
         spaces = [uuid.UUID(space_id) for space_id in invite.space_ids]
-        await add_to_spaces(self.db, invite.org_id, user_id, spaces)
+        await add_to_spaces(self.db, scope, user_id, spaces)
         record_event(
             self.db, "invite.accepted", self.meta, org_id=invite.org_id,
             actor_user_id=user_id, target_user_id=user_id, target_id=str(invite.id),

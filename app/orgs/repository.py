@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
-from app.authz.org_context import OrgContext
+from app.authz.org_context import OrgContext, OrgScope
+from app.authz.permissions import Role
 from app.core.clock import now
 from app.orgs.models import Invite, Membership, Org
 
@@ -110,13 +111,17 @@ async def orgs_of_user(db: AsyncSession, user_id: uuid.UUID) -> list[tuple[Org, 
 
 
 async def membership_of_user(
-    db: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+    db: AsyncSession, scope: OrgScope, user_id: uuid.UUID
 ) -> Membership | None:
-    """For invite acceptance, before any org context exists (the invite names the org)."""
+    """For invite acceptance, before the user has an org context of their own."""
     result = await db.execute(
-        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
+        select(Membership).where(Membership.org_id == scope.org_id, Membership.user_id == user_id)
     )
     return result.scalar_one_or_none()
+
+
+def add_membership(db: AsyncSession, scope: OrgScope, user_id: uuid.UUID, role: Role) -> None:
+    db.add(Membership(org_id=scope.org_id, user_id=user_id, role=role))
 
 
 # -- invites ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.sessions import AuthenticatedUser
 from app.audit.models import AuditEvent
 from app.audit.service import record_event
-from app.authz.org_context import OrgContext, record_denial
+from app.authz.org_context import OrgContext, record_denial, scope_of_new_org
 from app.authz.permissions import Role
 from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
 from app.core.errors import Conflict, Forbidden, NotFound
@@ -18,7 +18,7 @@ from app.core.pagination import PageRequest, cut_page, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.orgs import repository
-from app.orgs.models import Membership, Org
+from app.orgs.models import Org
 from app.orgs.repository import MemberRow
 from app.orgs.schemas import MemberOut
 from app.spaces.service import remove_from_all_spaces
@@ -54,7 +54,7 @@ async def create_org_with_owner(
     org = Org(id=uuid.uuid4(), name=name, slug=slug)
     db.add(org)
     await db.flush()
-    db.add(Membership(org_id=org.id, user_id=owner_id, role=Role.OWNER))
+    repository.add_membership(db, scope_of_new_org(org.id), owner_id, Role.OWNER)
     record_event(db, "org.created", meta, org_id=org.id, actor_user_id=owner_id)
     try:
         await db.commit()

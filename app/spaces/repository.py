@@ -7,6 +7,7 @@ a space's row comes with whether the caller is in it, so one query answers both.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import Select, and_, delete, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.authz.org_context import OrgContext
+from app.authz.org_context import OrgContext, OrgScope
 from app.authz.rules import SpaceAccess
 from app.orgs.models import Membership
 from app.spaces.models import Space, SpaceMembership, Visibility
@@ -185,5 +186,48 @@ async def remove_member(
             SpaceMembership.org_id == context.org_id,
             SpaceMembership.space_id == space_id,
             SpaceMembership.user_id == user_id,
+        )
+    )
+
+
+# -- space memberships written on behalf of an org (invites, member removal) --------------
+
+
+async def spaces_among(
+    db: AsyncSession, scope: OrgScope, space_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `space_ids` are spaces of the scope's org."""
+    wanted = set(space_ids)
+    if not wanted:
+        return set()
+    query = select(Space.id).where(Space.org_id == scope.org_id, Space.id.in_(wanted))
+    return set((await db.execute(query)).scalars())
+
+
+async def spaces_joined_among(
+    db: AsyncSession, scope: OrgScope, user_id: uuid.UUID, space_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `space_ids` of the scope's org the user is already in."""
+    query = select(SpaceMembership.space_id).where(
+        SpaceMembership.org_id == scope.org_id,
+        SpaceMembership.user_id == user_id,
+        SpaceMembership.space_id.in_(set(space_ids)),
+    )
+    return set((await db.execute(query)).scalars())
+
+
+def add_space_memberships(
+    db: AsyncSession, scope: OrgScope, user_id: uuid.UUID, space_ids: Iterable[uuid.UUID]
+) -> None:
+    for space_id in sorted(space_ids):
+        db.add(SpaceMembership(space_id=space_id, org_id=scope.org_id, user_id=user_id))
+
+
+async def delete_space_memberships_of(
+    db: AsyncSession, scope: OrgScope, user_id: uuid.UUID
+) -> None:
+    await db.execute(
+        delete(SpaceMembership).where(
+            SpaceMembership.org_id == scope.org_id, SpaceMembership.user_id == user_id
         )
     )

@@ -10,12 +10,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_event
-from app.authz.org_context import OrgContext
+from app.authz.org_context import OrgContext, OrgScope
 from app.authz.permissions import Permission
 from app.authz.rules import (
     SpaceAccess,
@@ -30,46 +29,29 @@ from app.core.pagination import cut_page, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.spaces import repository
-from app.spaces.models import Space, SpaceMembership, Visibility
+from app.spaces.models import Space, Visibility
 from app.spaces.repository import SpaceMemberRow, SpaceRow
 from app.spaces.schemas import SpaceCreate, SpaceMemberOut, SpaceOut, SpaceUpdate
 
 
 async def spaces_in_org(
-    db: AsyncSession, org_id: uuid.UUID, space_ids: Iterable[uuid.UUID]
+    db: AsyncSession, scope: OrgScope, space_ids: Iterable[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of `space_ids` are spaces of this org (the others are foreign: 404)."""
-    wanted = set(space_ids)
-    if not wanted:
-        return set()
-    result = await db.execute(select(Space.id).where(Space.org_id == org_id, Space.id.in_(wanted)))
-    return set(result.scalars())
+    return await repository.spaces_among(db, scope, space_ids)
 
 
 async def add_to_spaces(
-    db: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, space_ids: Iterable[uuid.UUID]
+    db: AsyncSession, scope: OrgScope, user_id: uuid.UUID, space_ids: Iterable[uuid.UUID]
 ) -> None:
     """Add the user to those of `space_ids` that belong to the org and they are not in yet."""
-    valid = await spaces_in_org(db, org_id, space_ids)
-    already = set(
-        (
-            await db.execute(
-                select(SpaceMembership.space_id).where(
-                    SpaceMembership.user_id == user_id, SpaceMembership.space_id.in_(valid)
-                )
-            )
-        ).scalars()
-    )
-    for space_id in sorted(valid - already):
-        db.add(SpaceMembership(space_id=space_id, org_id=org_id, user_id=user_id))
+    valid = await repository.spaces_among(db, scope, space_ids)
+    already = await repository.spaces_joined_among(db, scope, user_id, valid)
+    repository.add_space_memberships(db, scope, user_id, valid - already)
 
 
 async def remove_from_all_spaces(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> None:
-    await db.execute(
-        delete(SpaceMembership).where(
-            SpaceMembership.org_id == context.org_id, SpaceMembership.user_id == user_id
-        )
-    )
+    await repository.delete_space_memberships_of(db, context.scope, user_id)
 
 
 class SpaceNotJoinable(Forbidden):
