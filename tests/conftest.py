@@ -20,6 +20,7 @@ from app.core.migrations import upgrade
 from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, load_settings
 from app.models import Base
+from tests.mail.dns_server import LocalDnsServer
 from tests.support.smtp_sink import SmtpSink
 
 os.environ.setdefault("ENVIRONMENT", "test")
@@ -33,6 +34,21 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture(scope="session")
+def local_dns() -> Iterator[LocalDnsServer]:
+    server = LocalDnsServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dns_server(local_dns: LocalDnsServer) -> Iterator[LocalDnsServer]:
+    """The shared local DNS server, emptied after the test."""
+    yield local_dns
+    local_dns.clear()
 
 
 @pytest.fixture(scope="session")

@@ -35,16 +35,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError(f"server did not start:\n{self.log.read_text()}")
+        wait_until_answering(self.process, f"{self.url}/healthz", self.log)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -53,6 +44,20 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+
+
+def wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Until `url` answers 200; the process's log in the failure if it exits or never does."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not start:\n{log.read_text()}")
 
 
 @contextmanager

@@ -15,7 +15,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -32,14 +30,13 @@ from app.__main__ import main
 from app.accounts.models import User
 from app.core.clock import now
 from app.core.migrations import PROJECT_ROOT, upgrade
-from tests.edge.servers import free_port
+from tests.edge.servers import free_port, wait_until_answering
 from tests.launch_audit.certificates import leaf, new_authority, write_authority, write_pair
 from tests.support.smtp_sink import SmtpSink
 
 HOST = "community.example.org"
 WWW = f"www.{HOST}"
 URL = f"https://{HOST}"
-START_TIMEOUT_SECONDS = 60.0
 LISTENERS = ("good", "incomplete-chain", "expired", "expiring", "self-signed")
 EXPIRING_DAYS = 10
 PROBES = 10
@@ -135,19 +132,6 @@ def _environment(folder: Path, smtp_port: int) -> dict[str, str]:
     return environment
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the deployment exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"the deployment did not start:\n{log.read_text()}")
-
-
 @contextmanager
 def launched(
     folder: Path, smtp_port: int, listeners: tuple[str, ...], **variables: str
@@ -169,7 +153,7 @@ def launched(
             command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        _wait_until_ready(process, http_port, log)
+        wait_until_answering(process, f"http://127.0.0.1:{http_port}/readyz", log)
         yield Deployment(http_port, tls_ports, ca_bundle, folder / "fault", probes, password)
     finally:
         process.terminate()

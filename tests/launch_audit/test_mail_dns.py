@@ -7,8 +7,6 @@ domain), each failing exactly its row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -30,27 +28,13 @@ def public_key() -> str:
     return public_key_base64(generate_private_key())
 
 
-@pytest.fixture(scope="module")
-def local_dns() -> Iterator[LocalDnsServer]:
-    server = LocalDnsServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def dns(local_dns: LocalDnsServer) -> Iterator[LocalDnsServer]:
-    yield local_dns
-    local_dns.clear()
-
-
 def _txt(value: str) -> str:
     """A TXT value in presentation form, split into 255-character strings."""
     return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
 
 
 def publish(
-    dns: LocalDnsServer,
+    dns_server: LocalDnsServer,
     public_key: str,
     *,
     spf: str | None = GOOD_SPF,
@@ -58,24 +42,34 @@ def publish(
     dkim: bool = True,
     mx: bool = True,
 ) -> None:
-    dns.add(DOMAIN, "A", "192.0.2.10")
+    dns_server.add(DOMAIN, "A", "192.0.2.10")
     if spf is not None:
-        dns.add(DOMAIN, "TXT", _txt(spf))
+        dns_server.add(DOMAIN, "TXT", _txt(spf))
     if dmarc is not None:
-        dns.add(f"_dmarc.{DOMAIN}", "TXT", _txt(dmarc))
+        dns_server.add(f"_dmarc.{DOMAIN}", "TXT", _txt(dmarc))
     if dkim:
-        dns.add(f"{SELECTOR}._domainkey.{DOMAIN}", "TXT", _txt(f"v=DKIM1; k=rsa; p={public_key}"))
+        dns_server.add(
+            f"{SELECTOR}._domainkey.{DOMAIN}", "TXT", _txt(f"v=DKIM1; k=rsa; p={public_key}")
+        )
     if mx:
-        dns.add(DOMAIN, "MX", f"10 mx.{DOMAIN}.")
-        dns.add(f"mx.{DOMAIN}", "A", "192.0.2.25")
+        dns_server.add(DOMAIN, "MX", f"10 mx.{DOMAIN}.")
+        dns_server.add(f"mx.{DOMAIN}", "A", "192.0.2.25")
+
+
+def spf_including_relays(dns_server: LocalDnsServer, count: int, policy: str) -> str:
+    """An SPF record that includes `count` published relays: one DNS lookup each."""
+    relays = [f"relay{n}.{DOMAIN}" for n in range(count)]
+    for relay in relays:
+        dns_server.add(relay, "TXT", _txt("v=spf1 ip4:192.0.2.1 -all"))
+    return "v=spf1 " + " ".join(f"include:{relay}" for relay in relays) + f" {policy}"
 
 
 def audit_mail(
-    deployment: Deployment, dns: LocalDnsServer, email_from: str = f"no-reply@{DOMAIN}"
+    deployment: Deployment, dns_server: LocalDnsServer, email_from: str = f"no-reply@{DOMAIN}"
 ) -> tuple[int, dict[str, dict[str, str]]]:
     return deployment.audit(
         "--mail-domain", DOMAIN, "--dkim-selector", SELECTOR,
-        "--nameserver", dns.address, "--email-from", email_from,
+        "--nameserver", dns_server.address, "--email-from", email_from,
     )  # fmt: skip
 
 
@@ -84,11 +78,11 @@ def failing(rows: dict[str, dict[str, str]]) -> dict[str, str]:
 
 
 def test_good_records_pass_every_mail_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key)
+    publish(dns_server, public_key)
 
-    code, rows = audit_mail(deployment, dns)
+    code, rows = audit_mail(deployment, dns_server)
 
     assert {id_: rows[id_]["status"] for id_ in MAIL_ROWS} == dict.fromkeys(MAIL_ROWS, "pass")
     assert failing(rows) == {}
@@ -100,11 +94,11 @@ def test_good_records_pass_every_mail_row(
 
 
 def test_spf_ending_in_plus_all_fails_the_spf_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, spf="v=spf1 mx +all")
+    publish(dns_server, public_key, spf="v=spf1 mx +all")
 
-    code, rows = audit_mail(deployment, dns)
+    code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows).keys() == {"mail-spf"}
     assert "anyone may send" in rows["mail-spf"]["evidence"]
@@ -112,14 +106,11 @@ def test_spf_ending_in_plus_all_fails_the_spf_row(
 
 
 def test_spf_needing_more_than_ten_lookups_fails_the_spf_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    relays = [f"relay{n}.{DOMAIN}" for n in range(11)]
-    for relay in relays:
-        dns.add(relay, "TXT", _txt("v=spf1 ip4:192.0.2.1 -all"))
-    publish(dns, public_key, spf="v=spf1 " + " ".join(f"include:{r}" for r in relays) + " ~all")
+    publish(dns_server, public_key, spf=spf_including_relays(dns_server, 11, "~all"))
 
-    code, rows = audit_mail(deployment, dns)
+    code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows).keys() == {"mail-spf"}
     assert "lookup" in rows["mail-spf"]["evidence"].lower()
@@ -128,68 +119,65 @@ def test_spf_needing_more_than_ten_lookups_fails_the_spf_row(
 
 
 def test_ten_spf_lookups_are_within_the_limit(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    relays = [f"relay{n}.{DOMAIN}" for n in range(10)]
-    for relay in relays:
-        dns.add(relay, "TXT", _txt("v=spf1 ip4:192.0.2.1 -all"))
-    publish(dns, public_key, spf="v=spf1 " + " ".join(f"include:{r}" for r in relays) + " -all")
+    publish(dns_server, public_key, spf=spf_including_relays(dns_server, 10, "-all"))
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     assert rows["mail-spf"]["status"] == "pass", rows["mail-spf"]
 
 
 def test_no_dmarc_record_fails_the_dmarc_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, dmarc=None)
+    publish(dns_server, public_key, dmarc=None)
 
-    code, rows = audit_mail(deployment, dns)
+    code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows) == {"mail-dmarc": f"no DMARC record at _dmarc.{DOMAIN}"}
     assert code == 1
 
 
 def test_dmarc_p_none_fails_the_dmarc_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, dmarc=f"v=DMARC1; p=none; rua=mailto:dmarc@{DOMAIN}")
+    publish(dns_server, public_key, dmarc=f"v=DMARC1; p=none; rua=mailto:dmarc@{DOMAIN}")
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows).keys() == {"mail-dmarc"}
     assert "p=none only monitors" in rows["mail-dmarc"]["evidence"]
 
 
 def test_dmarc_without_rua_fails_the_dmarc_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, dmarc="v=DMARC1; p=reject")
+    publish(dns_server, public_key, dmarc="v=DMARC1; p=reject")
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows) == {"mail-dmarc": f"p=reject at _dmarc.{DOMAIN}, no rua"}
 
 
 def test_a_missing_dkim_key_fails_the_selectors_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, dkim=False)
+    publish(dns_server, public_key, dkim=False)
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     name = f"{SELECTOR}._domainkey.{DOMAIN}"
     assert failing(rows) == {f"mail-dkim-{SELECTOR}": f"no DKIM key record at {name}"}
 
 
 def test_a_1024_bit_dkim_key_warns_on_the_selectors_row_naming_its_size(
-    deployment: Deployment, dns: LocalDnsServer
+    deployment: Deployment, dns_server: LocalDnsServer
 ) -> None:
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 (the point)
-    publish(dns, public_key_base64(weak))
+    publish(dns_server, public_key_base64(weak))
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     row = rows[f"mail-dkim-{SELECTOR}"]
     assert row["status"] == "warn", row
@@ -199,13 +187,13 @@ def test_a_1024_bit_dkim_key_warns_on_the_selectors_row_naming_its_size(
 
 
 def test_each_named_selector_is_its_own_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key)
+    publish(dns_server, public_key)
 
     _code, rows = deployment.audit(
         "--mail-domain", DOMAIN, "--dkim-selector", SELECTOR, "--dkim-selector", "old",
-        "--nameserver", dns.address, "--email-from", f"no-reply@{DOMAIN}",
+        "--nameserver", dns_server.address, "--email-from", f"no-reply@{DOMAIN}",
     )  # fmt: skip
 
     assert rows[f"mail-dkim-{SELECTOR}"]["status"] == "pass"
@@ -213,31 +201,31 @@ def test_each_named_selector_is_its_own_row(
 
 
 def test_no_mx_fails_the_mx_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key, mx=False)
+    publish(dns_server, public_key, mx=False)
 
-    _code, rows = audit_mail(deployment, dns)
+    _code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows) == {"mail-mx": f"no MX at {DOMAIN}"}
 
 
 def test_email_from_at_another_domain_fails_the_alignment_row(
-    deployment: Deployment, dns: LocalDnsServer, public_key: str
+    deployment: Deployment, dns_server: LocalDnsServer, public_key: str
 ) -> None:
-    publish(dns, public_key)
+    publish(dns_server, public_key)
 
-    _code, rows = audit_mail(deployment, dns, email_from="Club <hello@other-club.example>")
+    _code, rows = audit_mail(deployment, dns_server, email_from="Club <hello@other-club.example>")
 
     assert failing(rows) == {"mail-alignment": "EMAIL_FROM is at other-club.example"}
 
 
 def test_a_dns_that_does_not_answer_fails_every_mail_row_in_one_line_each(
-    deployment: Deployment, dns: LocalDnsServer
+    deployment: Deployment, dns_server: LocalDnsServer
 ) -> None:
-    dns.failing = True
+    dns_server.failing = True
 
-    code, rows = audit_mail(deployment, dns)
+    code, rows = audit_mail(deployment, dns_server)
 
     assert failing(rows).keys() == MAIL_ROWS - {"mail-alignment"}
     assert all("failed" in evidence for evidence in failing(rows).values()), failing(rows)

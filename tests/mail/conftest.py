@@ -23,7 +23,6 @@ from app.mail.models import MailUnsubscribe, OutboxMessage
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.mail.transport import transport_for
 from tests.conftest import make_settings
-from tests.mail.dns_server import LocalDnsServer
 from tests.support.scratch_database import scratch_database
 from tests.support.smtp_sink import SmtpSink
 
@@ -147,20 +146,6 @@ def refusing_sink(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
 def json_logs() -> None:
     """The log set-up the app has outside development (JSON lines, redacted)."""
     configure_logging(json_lines=True)
-
-
-@pytest.fixture(scope="session")
-def local_dns() -> Iterator[LocalDnsServer]:
-    server = LocalDnsServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def dns_server(local_dns: LocalDnsServer) -> Iterator[LocalDnsServer]:
-    yield local_dns
-    local_dns.clear()
 
 
 @pytest.fixture
