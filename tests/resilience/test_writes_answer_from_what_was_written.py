@@ -7,14 +7,17 @@ a duplicate. Here every SELECT after a commit fails: the answer must not need on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 
+from app.accounts.models import UserSession
+from app.core.clock import now
 from tests.support.world import World
 from tests.support.world_content import Callers, callers, org_path, world
 
@@ -22,29 +25,54 @@ __all__ = ["callers", "world"]
 
 
 class _FailReadsAfterCommit:
+    """Fails every SELECT once a transaction that inserted a row has committed.
+
+    Only a committing insert counts: a session's last-seen touch (an UPDATE committed
+    before the handler runs, once a minute) must not fail the handler's own reads.
+    """
+
     def __init__(self) -> None:
         self.committed = False
 
-    def on_commit(self, _connection: Any) -> None:
-        self.committed = True
+    def on_commit(self, connection: Any) -> None:
+        if connection.info.pop("inserted", False):
+            self.committed = True
+
+    def on_rollback(self, connection: Any) -> None:
+        connection.info.pop("inserted", None)
 
     def before_execute(
-        self, _conn: Any, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+        self, conn: Any, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
     ) -> None:
-        if self.committed and statement.lstrip().upper().startswith("SELECT"):
+        verb = statement.lstrip().upper()
+        if verb.startswith("INSERT"):
+            conn.info["inserted"] = True
+        if self.committed and verb.startswith("SELECT"):
             raise OperationalError(statement, None, Exception("database went away"))
 
 
+async def _sessions_due_for_a_touch(app: FastAPI) -> None:
+    """Every session last seen two minutes ago: the request commits a touch first."""
+    async with app.state.database.sessionmaker() as db:
+        await db.execute(
+            update(UserSession).values(last_seen_at=now() - timedelta(minutes=2))
+        )
+        await db.commit()
+
+
 @pytest.fixture
-def reads_fail_after_commit(app: FastAPI, world: World) -> Iterator[None]:
+async def reads_fail_after_commit(app: FastAPI, world: World) -> AsyncIterator[None]:
+    await _sessions_due_for_a_touch(app)
     engine = app.state.database.engine.sync_engine
     failing = _FailReadsAfterCommit()
     event.listen(engine, "commit", failing.on_commit)
+    event.listen(engine, "rollback", failing.on_rollback)
     event.listen(engine, "before_cursor_execute", failing.before_execute)
     try:
         yield
     finally:
         event.remove(engine, "commit", failing.on_commit)
+        event.remove(engine, "rollback", failing.on_rollback)
         event.remove(engine, "before_cursor_execute", failing.before_execute)
 
 
