@@ -54,9 +54,7 @@ class _FailReadsAfterCommit:
 async def _sessions_due_for_a_touch(app: FastAPI) -> None:
     """Every session last seen two minutes ago: the request commits a touch first."""
     async with app.state.database.sessionmaker() as db:
-        await db.execute(
-            update(UserSession).values(last_seen_at=now() - timedelta(minutes=2))
-        )
+        await db.execute(update(UserSession).values(last_seen_at=now() - timedelta(minutes=2)))
         await db.commit()
 
 
