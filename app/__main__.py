@@ -40,6 +40,9 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
         access_log=False,
         log_config=None,
+        # SIGTERM: stop accepting, let in-flight requests finish (at most this long),
+        # then the lifespan's shutdown finishes the mail send in progress.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
 

@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: float = 3.0
     database_statement_timeout_ms: int = 10_000
     database_lock_timeout_ms: int = 3_000
+    # SIGTERM (docs/resilience.md): in-flight requests get this long to finish.
+    shutdown_timeout_seconds: int = 20
 
     _split = field_validator("allowed_hosts", "cors_origins", "trusted_proxies", mode="before")(
         _split_commas
