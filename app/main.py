@@ -24,6 +24,8 @@ from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddle
 from app.core.ratelimit import RateLimiter
 from app.core.sentry import init_sentry
 from app.core.settings import Environment, Settings, get_settings
+from app.idempotency.middleware import IdempotencyMiddleware
+from app.idempotency.service import install_replay_handler
 from app.mail.endpoints import router as mail_router
 from app.mail.lifespan import mail_lifespan
 from app.mail.service import ONE_CLICK_API_PATH
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.passwords = PasswordHashing(settings)
     install_error_handlers(app)
+    install_replay_handler(app)
     app.include_router(meta_router)
     # Routes are matched in this order, one by one: the members' daily reads come first.
     app.include_router(posts_router, prefix=API_PREFIX)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assert_every_route_declares_a_policy(app)
     install_openapi(app)  # the error model, session cookie and CSRF header in /openapi.json
     # Each add_middleware wraps the ones added before it: innermost first.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         OriginCheckMiddleware,
         allowed_origins=[settings.public_origin, *settings.cors_origins],

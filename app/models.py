@@ -3,6 +3,7 @@
 from app.accounts import models as accounts_models
 from app.audit import models as audit_models
 from app.core.database import Base
+from app.idempotency import models as idempotency_models
 from app.mail import models as mail_models
 from app.messages import models as messages_models
 from app.orgs import models as orgs_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "audit_models",
+    "idempotency_models",
     "mail_models",
     "messages_models",
     "orgs_models",

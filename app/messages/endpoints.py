@@ -11,6 +11,7 @@ from app.authz.policies import OrgMember
 from app.core.dependencies import AppSettings, DbSession
 from app.core.ratelimit import enforce_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.idempotency.service import IDEMPOTENT
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
 from app.messages.schemas import (
     BlockCreate,
@@ -71,7 +72,7 @@ def _created_or_existing(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+@router.post("/conversations", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def open_conversation(
     org: OrgMember, body: ConversationCreate, messages: Messages, response: Response
 ) -> ConversationOut:
@@ -110,7 +111,11 @@ async def list_messages(
     return MessagePage(items=[message_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+)
 async def send_message(
     org: OrgMember,
     conversation_id: uuid.UUID,
@@ -122,7 +127,7 @@ async def send_message(
     return message_out(await messages.send(org, conversation_id, body.body))
 
 
-@router.post("/blocks", status_code=status.HTTP_201_CREATED)
+@router.post("/blocks", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def block_member(
     org: OrgMember, body: BlockCreate, messages: Messages, response: Response
 ) -> BlockOut:

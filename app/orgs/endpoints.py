@@ -23,6 +23,7 @@ from app.authz.policies import (
 )
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.idempotency.service import IDEMPOTENT
 from app.orgs.invites import InviteService, invite_out
 from app.orgs.models import Org
 from app.orgs.schemas import (
@@ -80,7 +81,7 @@ def audit_out(event: AuditEvent) -> AuditEventOut:
 # -- orgs -------------------------------------------------------------------------------
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def create_org(user: CurrentUser, body: OrgCreate, orgs: Orgs) -> OrgOut:
     return org_out(await orgs.create(user, body.name, body.slug))
 
@@ -150,7 +151,7 @@ async def audit_log(
 # -- invites ----------------------------------------------------------------------------
 
 
-@router.post("/{org_id}/invites", status_code=status.HTTP_201_CREATED)
+@router.post("/{org_id}/invites", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def create_invite(org: InviteManager, body: InviteCreate, invites: Invites) -> InviteOut:
     return invite_out(await invites.create(org, body.email, body.role, body.space_ids))
 

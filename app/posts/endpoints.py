@@ -11,6 +11,7 @@ from app.authz.policies import OrgMember
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.ratelimit import enforce_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.idempotency.service import IDEMPOTENT
 from app.posts.models import PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import (
@@ -99,7 +100,9 @@ async def list_posts(
     return PostPage(items=[post_summary(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/spaces/{space_id}/posts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/spaces/{space_id}/posts", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT
+)
 async def create_post(
     org: OrgMember, space_id: uuid.UUID, body: PostCreate, posts: Posts, request: Request
 ) -> PostOut:
@@ -138,7 +141,9 @@ async def list_comments(
     return CommentPage(items=[comment_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT
+)
 async def create_comment(
     org: OrgMember, post_id: uuid.UUID, body: CommentCreate, posts: Posts, request: Request
 ) -> CommentOut:

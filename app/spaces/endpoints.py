@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.idempotency.service import IDEMPOTENT
 from app.spaces.schemas import (
     SpaceCreate,
     SpaceMemberAdd,
@@ -38,7 +39,7 @@ def _created_or_existing(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def create_space(org: SpaceCreator, body: SpaceCreate, spaces: Spaces) -> SpaceOut:
     return space_out(await spaces.create(org, body))
 
@@ -69,7 +70,7 @@ async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -
     await spaces.delete(org, space_id)
 
 
-@router.post("/{space_id}/join", status_code=status.HTTP_201_CREATED)
+@router.post("/{space_id}/join", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def join_space(
     org: OrgMember, space_id: uuid.UUID, spaces: Spaces, response: Response
 ) -> SpaceMemberOut:
@@ -91,7 +92,7 @@ async def list_space_members(
     return SpaceMemberPage(items=[space_member_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/{space_id}/members", status_code=status.HTTP_201_CREATED)
+@router.post("/{space_id}/members", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
 async def add_space_member(
     org: SpaceManager,
     space_id: uuid.UUID,

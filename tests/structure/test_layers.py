@@ -12,7 +12,16 @@ import ast
 
 from tests.structure.imports import app_modules, cycles, import_graph
 
-DOMAIN_PACKAGES = {"spaces", "posts", "messages", "orgs", "billing", "meta", "launch_audit"}
+DOMAIN_PACKAGES = {
+    "spaces",
+    "posts",
+    "messages",
+    "orgs",
+    "billing",
+    "meta",
+    "launch_audit",
+    "idempotency",
+}
 FACE_MODULES = {"endpoints", "routes", "cli"}
 ASSEMBLY = {"app.main", "app.__main__", "app.openapi", "app.checklist"}
 

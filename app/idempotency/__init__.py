@@ -1,0 +1,1 @@
+"""Idempotency-Key on creates: a retried request answers its first result."""
