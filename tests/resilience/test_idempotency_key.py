@@ -123,7 +123,7 @@ async def test_a_malformed_key_is_a_validation_error(
     _, path, _, _ = _creates(world)["post"]
     before = await _count(app, Post)
     response = await callers("member").post(
-        path, json=POST, headers={"Idempotency-Key": key.encode()}
+        path, json=POST, headers={b"Idempotency-Key": key.encode()}
     )
     assert response.status_code == 422
     assert await _count(app, Post) == before
