@@ -11,6 +11,7 @@ from typing import Any, cast
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.request_id import current_request_id
@@ -106,11 +107,36 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.code, exc.message, exc.headers or None)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+# FastAPI's answer to a JSON body it cannot even decode (not UTF-8): a 400 the schema
+# does not document, where malformed JSON is a 422. Answered as the 422 it is.
+UNPARSABLE_BODY = "There was an error parsing the body"
+_NOT_JSON = {"field": "", "message": "The body is not valid JSON.", "type": "json_invalid"}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(StarletteHTTPException, exc)
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+        return error_response(
+            422, "validation_error", "The request is not valid.", details=[_NOT_JSON]
+        )
     code = STATUS_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    allowed = allowed_methods(request) if exc.status_code == 405 else []
+    if allowed:
+        headers["Allow"] = ", ".join(allowed)
+    return error_response(exc.status_code, code, message, headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods.update(getattr(context, "methods", None) or ())
+    return sorted(methods)
 
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
