@@ -34,6 +34,7 @@ from app.meta.endpoints import router as meta_router
 from app.openapi import install_openapi
 from app.orgs.endpoints import invites_router, me_orgs_router
 from app.orgs.endpoints import router as orgs_router
+from app.pages.install import install_pages
 from app.posts.endpoints import router as posts_router
 from app.spaces.endpoints import router as spaces_router
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(invites_router, prefix=API_PREFIX)
     app.include_router(mail_router, prefix=API_PREFIX)
+    install_pages(app, settings)  # member pages: routes, and their form CSRF middleware
     assert_every_route_declares_a_policy(app)
     install_openapi(app)  # the error model, session cookie and CSRF header in /openapi.json
     # Each add_middleware wraps the ones added before it: innermost first.

@@ -8,6 +8,8 @@
 - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`: the service
   answers JSON, never a page that should load anything. Only the development API docs
   (`/docs`) get the framing rule alone, since Swagger UI loads its scripts from a CDN.
+- HTML pages (app.pages) get `PAGE_CSP` instead: first-party scripts, styles and
+  images only, no inline script or style, forms posting only here, no framing.
 - `Referrer-Policy: no-referrer`: nothing here needs to tell another site where a
   visitor came from, and `strict-origin-when-cross-origin` would still leak the origin.
 - `Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Resource-Policy:
@@ -26,6 +28,10 @@ from app.core.settings import Settings
 HSTS_VALUE = "max-age=63072000; includeSubDomains"
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = "frame-ancestors 'none'"
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 API_PREFIX = "/api/"
 DOCS_PREFIX = "/docs"
 
@@ -44,14 +50,19 @@ _COMMON: Headers = [
 _CACHE_CONTROL = b"cache-control"
 
 
-def _header_sets(hsts: bool) -> tuple[Headers, Headers, Headers]:
-    """(API, docs, other) response headers."""
+def _header_sets(hsts: bool) -> tuple[Headers, Headers, Headers, Headers]:
+    """(API, docs, other, HTML page) response headers."""
     extra = [(b"strict-transport-security", HSTS_VALUE.encode())] if hsts else []
     api = [*_COMMON, *extra, (b"content-security-policy", STRICT_CSP.encode())]
     api.append((_CACHE_CONTROL, b"no-store"))
     docs = [*_COMMON, *extra, (b"content-security-policy", DOCS_CSP.encode())]
     other = [*_COMMON, *extra, (b"content-security-policy", STRICT_CSP.encode())]
-    return api, docs, other
+    page = [*_COMMON, *extra, (b"content-security-policy", PAGE_CSP.encode())]
+    return api, docs, other, page
+
+
+def _is_html(headers: Headers) -> bool:
+    return any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
 
 
 class SecurityHeadersMiddleware:
@@ -64,7 +75,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        api, docs, other = self._https if scope["scheme"] == "https" else self._plain
+        api, docs, other, page = self._https if scope["scheme"] == "https" else self._plain
         path: str = scope["path"]
         is_api = path.startswith(API_PREFIX)
         added = api if is_api else docs if path.startswith(DOCS_PREFIX) else other
@@ -74,7 +85,8 @@ class SecurityHeadersMiddleware:
                 headers = message.get("headers", ())
                 if is_api:
                     headers = [item for item in headers if item[0].lower() != _CACHE_CONTROL]
-                message["headers"] = [*headers, *added]
+                chosen = page if added is other and _is_html(headers) else added
+                message["headers"] = [*headers, *chosen]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

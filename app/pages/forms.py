@@ -1,0 +1,28 @@
+"""Reading a page form into the API's own request schemas, so both check input alike."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from app.core.errors import Invalid
+from app.pages.rendering import CSRF_FIELD
+from app.pages.words import validation_words
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+
+
+def parsed(schema: type[Body], fields: dict[str, str], *names: str) -> Body:
+    """The named fields (blank optional ones left out) as `schema`, or a page-worded 422."""
+    given = {name: fields[name] for name in names if fields.get(name, "") != ""}
+    try:
+        return schema.model_validate(given)
+    except ValidationError as error:
+        raise Invalid(validation_words(error)) from None

@@ -1,0 +1,17 @@
+"""Adding the pages to the app: their routes (before the start-up policy check) and the
+form CSRF middleware (innermost, so the Origin check runs before it)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.core.settings import Settings
+from app.pages import member, public, static_files
+from app.pages.form_csrf import PageFormCsrfMiddleware
+
+
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    app.include_router(static_files.router)
+    app.include_router(member.router)
+    app.include_router(public.router)
+    app.add_middleware(PageFormCsrfMiddleware, settings=settings)
