@@ -2,14 +2,15 @@
 
 A page POST must carry, in its `csrf_token` field, either the CSRF value of the session
 cookie it carries or the visitor's `form_csrf` cookie (a visitor not yet logged in);
-otherwise it is refused here. The value is then handed on as `X-CSRF-Token`, so the
-authorization layer (app.authz.caller) checks a session's form exactly as it checks an
+otherwise it is refused here (only page form routes, `form_paths`, are checked). The
+value is then handed on as `X-CSRF-Token`, so the authorization layer (app.authz.caller) checks a session's form exactly as it checks an
 API call. The Origin check (app.core.middleware.origin_check) runs before this.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
@@ -19,7 +20,6 @@ from app.core.security import csrf_token_for, same_secret
 from app.core.settings import Settings
 from app.pages.rendering import CSRF_FIELD, FORM_CSRF_COOKIE
 
-NOT_PAGES = ("/api/", "/static/")
 FORM_TYPE = b"application/x-www-form-urlencoded"
 REFUSED = (
     b"<!doctype html><html lang=en><title>This form has expired</title>"
@@ -28,15 +28,18 @@ REFUSED = (
 
 
 class PageFormCsrfMiddleware:
-    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, *, settings: Settings, form_paths: list[re.Pattern[str]]
+    ) -> None:
         self.app = app
         self.settings = settings
+        self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
             or scope["method"] != "POST"
-            or scope["path"].startswith(NOT_PAGES)
+            or not any(path.match(scope["path"]) for path in self.form_paths)
         ):
             await self.app(scope, receive, send)
             return

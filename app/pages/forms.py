@@ -21,7 +21,10 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 def parsed(schema: type[Body], fields: dict[str, str], *names: str) -> Body:
     """The named fields (blank optional ones left out) as `schema`, or a page-worded 422."""
-    given = {name: fields[name] for name in names if fields.get(name, "") != ""}
+    return validated(schema, {name: fields[name] for name in names if fields.get(name, "") != ""})
+
+
+def validated(schema: type[Body], given: dict[str, object]) -> Body:
     try:
         return schema.model_validate(given)
     except ValidationError as error:

@@ -4,6 +4,7 @@ form CSRF middleware (innermost, so the Origin check runs before it)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app.core.settings import Settings
 from app.pages import member, public, static_files
@@ -14,4 +15,10 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(static_files.router)
     app.include_router(member.router)
     app.include_router(public.router)
-    app.add_middleware(PageFormCsrfMiddleware, settings=settings)
+    forms = [
+        route.path_regex
+        for router in (member.router, public.router)
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in (route.methods or ())
+    ]
+    app.add_middleware(PageFormCsrfMiddleware, settings=settings, form_paths=forms)

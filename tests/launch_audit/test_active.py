@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.authz.policies import api_routes
 from app.launch_audit.active_checks import LINK_PAGES
 from app.main import app as roundtable
 from tests.launch_audit import deployment as faults
@@ -31,7 +32,9 @@ def _active(
 
 
 def _served_paths() -> set[str]:
-    return {getattr(route, "path", "") for route in roundtable.routes}
+    """Every path the app serves, routes of included routers too (`app.routes` lists a
+    router, not its routes)."""
+    return {route.path for route in api_routes(roundtable)}
 
 
 def test_every_limit_answers_429_with_retry_after_within_its_documented_limit(
