@@ -4,7 +4,8 @@ A page POST must carry, in its `csrf_token` field, either the CSRF value of the 
 cookie it carries or the visitor's `form_csrf` cookie (a visitor not yet logged in);
 otherwise it is refused here (only page form routes, `form_paths`, are checked). The
 value is then handed on as `X-CSRF-Token`, so the authorization layer (app.authz.caller)
-checks a session's form exactly as it checks an API call. The Origin check (app.core.middleware.origin_check) runs before this.
+checks a session's form exactly as it checks an API call. The Origin check
+(app.core.middleware.origin_check) runs before this.
 """
 
 from __future__ import annotations
