@@ -9,7 +9,10 @@
   answers JSON, never a page that should load anything. Only the development API docs
   (`/docs`) get the framing rule alone, since Swagger UI loads its scripts from a CDN.
 - HTML pages (app.pages) get `PAGE_CSP` instead: first-party scripts, styles and
-  images only, no inline script or style, forms posting only here, no framing.
+  images only, no inline script or style, forms posting only here, no framing; and
+  `Referrer-Policy: same-origin`, since under `no-referrer` a browser sends `Origin:
+  null` with a form POST, which the Origin check refuses. Mailed tokens ride in the
+  fragment, which no Referer ever carries.
 - `Referrer-Policy: no-referrer`: nothing here needs to tell another site where a
   visitor came from, and `strict-origin-when-cross-origin` would still leak the origin.
 - `Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Resource-Policy:
@@ -57,7 +60,12 @@ def _header_sets(hsts: bool) -> tuple[Headers, Headers, Headers, Headers]:
     api.append((_CACHE_CONTROL, b"no-store"))
     docs = [*_COMMON, *extra, (b"content-security-policy", DOCS_CSP.encode())]
     other = [*_COMMON, *extra, (b"content-security-policy", STRICT_CSP.encode())]
-    page = [*_COMMON, *extra, (b"content-security-policy", PAGE_CSP.encode())]
+    page = [
+        *(item for item in _COMMON if item[0] != b"referrer-policy"),
+        (b"referrer-policy", b"same-origin"),
+        *extra,
+        (b"content-security-policy", PAGE_CSP.encode()),
+    ]
     return api, docs, other, page
 
 
