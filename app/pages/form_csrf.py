@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.middleware.raw_response import send_whole_response
 from app.core.security import csrf_token_for, same_secret
 from app.core.settings import Settings
 from app.pages.rendering import CSRF_FIELD, FORM_CSRF_COOKIE
@@ -107,15 +108,5 @@ def _replay(body: bytes) -> Receive:
 
 
 async def _refuse(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(REFUSED)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": REFUSED})
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store")]
+    await send_whole_response(send, 403, REFUSED, headers)

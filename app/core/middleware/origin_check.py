@@ -16,6 +16,7 @@ import json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.errors import error_body
+from app.core.middleware.raw_response import send_whole_response
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -59,14 +60,4 @@ async def _refuse(send: Send) -> None:
     body = json.dumps(
         error_body("csrf_failed", "Cross-site requests may not change anything here.")
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_whole_response(send, 403, body, [(b"content-type", b"application/json")])

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from app.core.errors import error_body
 from app.core.logging import bind_request, clear_request_context
+from app.core.middleware.raw_response import send_whole_response
 from app.core.request_id import (
     REQUEST_ID_HEADER,
     accept_or_make_request_id,
@@ -100,15 +101,6 @@ async def _send_database_unavailable(send: Send) -> None:
 async def _send_json(
     send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(extra or []),
-            ],
-        }
+    await send_whole_response(
+        send, status, body, [(b"content-type", b"application/json"), *(extra or [])]
     )
-    await send({"type": "http.response.body", "body": body})
