@@ -122,7 +122,6 @@ class AccountService:
             template="account_exists",
             to=owner.email,
             context={
-                "display_name": owner.display_name,
                 "login_link": f"{self.settings.public_url}/login",
                 "reset_link": f"{self.settings.public_url}/forgot-password",
             },
@@ -136,10 +135,7 @@ class AccountService:
             self.db,
             template="verify_email",
             to=user.email,
-            context={
-                "display_name": user.display_name,
-                "link": self._link("verify-email", token),
-            },
+            context={"link": self._link("verify-email", token)},
         )
 
     async def verify_email(self, token: str) -> User:
@@ -314,10 +310,7 @@ class AccountService:
                 self.db,
                 template="email_change_confirm",
                 to=new_email,
-                context={
-                    "display_name": user.display_name,
-                    "link": self._link("confirm-email", token),
-                },
+                context={"link": self._link("confirm-email", token)},
             )
         await enqueue_mail(
             self.db,

@@ -13,16 +13,15 @@ pytestmark = pytest.mark.checklist("C19")
 
 PUBLIC_URL = "http://testserver"
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "verify_email": {"display_name": "Ada", "link": f"{PUBLIC_URL}/verify-email#token=t"},
+    "verify_email": {"link": f"{PUBLIC_URL}/verify-email#token=t"},
     "account_exists": {
-        "display_name": "Ada",
         "login_link": f"{PUBLIC_URL}/login",
         "reset_link": f"{PUBLIC_URL}/reset-password",
     },
     "magic_link": {"link": f"{PUBLIC_URL}/magic-link#token=t", "minutes": 10},
     "password_reset": {"link": f"{PUBLIC_URL}/reset-password#token=t", "minutes": 60},
     "password_changed": {"display_name": "Ada"},
-    "email_change_confirm": {"display_name": "Ada", "link": f"{PUBLIC_URL}/confirm-email#token=t"},
+    "email_change_confirm": {"link": f"{PUBLIC_URL}/confirm-email#token=t"},
     "email_change_notice": {"display_name": "Ada", "new_email": "ada@new.example"},
     "invite": {
         "org_name": "Night Owls",
