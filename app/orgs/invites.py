@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import AccountService, NewSession
@@ -198,9 +199,13 @@ class InviteService:
             )
         if await self.accounts.email_is_taken(invite.email):
             raise AccountExists()
-        user = await self.accounts.create_invited_account(invite.email, password, display_name)
-        await self._join(invite, user.id)
-        new_session = await self.accounts.open_session(user, "account.signup_by_invite")
+        try:
+            user = await self.accounts.create_invited_account(invite.email, password, display_name)
+            await self._join(invite, user.id)
+            new_session = await self.accounts.open_session(user, "account.signup_by_invite")
+        except IntegrityError:  # a concurrent accept made the account first
+            await self.db.rollback()
+            raise AccountExists() from None
         return invite, new_session
 
     async def _join(self, invite: Invite, user_id: uuid.UUID) -> None:
