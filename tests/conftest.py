@@ -81,6 +81,9 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         # (19 MiB, t=2), which test_passwords checks is what the settings default to.
         "argon2_memory_kib": 8192,
         "argon2_time_cost": 1,
+        # Helpers sign a member up and then invite or reset them within the same second;
+        # tests/hardening/test_mail_caps.py proves the default cooldown on its own app.
+        "rate_limits": {"mail_recipient_cooldown": "1000/minute"},
     }
     values.update(overrides)
     return load_settings(**values)

@@ -9,7 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from app.accounts.cookies import clear_session_cookies, set_session_cookies
+from app.accounts.cookies import (
+    clear_session_cookies,
+    set_session_cookies,
+    set_signup_browser_cookie,
+    signup_browser_proof,
+)
 from app.accounts.models import User
 from app.accounts.schemas import (
     Accepted,
@@ -30,7 +35,8 @@ from app.accounts.service import AccountService, NewSession, PasswordRejected
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.dependencies import AppSettings, DbSession, Meta
-from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures
+from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures, rate_limiter_of
+from app.mail.caps import MailCaps
 
 auth_router = APIRouter(prefix="/auth", tags=["accounts"])
 me_router = APIRouter(prefix="/me", tags=["me"])
@@ -42,7 +48,8 @@ LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on 
 async def account_service(
     request: Request, db: DbSession, settings: AppSettings, meta: Meta
 ) -> AccountService:
-    return AccountService(db, settings, request.app.state.passwords, meta)
+    mail_caps = MailCaps(rate_limiter_of(request))
+    return AccountService(db, settings, request.app.state.passwords, meta, mail_caps)
 
 
 Accounts = Annotated[AccountService, Depends(account_service)]
@@ -83,16 +90,26 @@ def logged_in(response: Response, settings: AppSettings, new: NewSession) -> Log
     "/signup", status_code=status.HTTP_202_ACCEPTED, dependencies=[limited("signup_ip")]
 )
 async def signup(
-    _: PublicRoute, request: Request, body: SignupRequest, accounts: Accounts
+    _: PublicRoute,
+    request: Request,
+    body: SignupRequest,
+    accounts: Accounts,
+    response: Response,
+    settings: AppSettings,
 ) -> Accepted:
     await enforce_limit(request, "signup_account", body.email)
-    await accounts.signup(body.email, body.password, body.display_name)
+    proof = await accounts.signup(body.email, body.password, body.display_name)
+    set_signup_browser_cookie(response, settings, proof)
     return SIGNUP_ACCEPTED
 
 
 @auth_router.post("/verify-email", dependencies=[limited("token_exchange_ip")])
-async def verify_email(_: PublicRoute, body: TokenRequest, accounts: Accounts) -> Me:
-    return me_of(await accounts.verify_email(body.token))
+async def verify_email(
+    _: PublicRoute, request: Request, body: TokenRequest, accounts: Accounts, settings: AppSettings
+) -> Me:
+    """Outside the browser that signed up, the password chosen there is discarded."""
+    verified = await accounts.verify_email(body.token, signup_browser_proof(request, settings))
+    return me_of(verified.user)
 
 
 @auth_router.post("/login", dependencies=[limited("login_ip")])
@@ -106,7 +123,8 @@ async def login(
 ) -> LoggedIn:
     """Wrong passwords slow an account down (per address first), see app.core.ratelimit."""
     async with password_guesses_counted(request, body.email):
-        new_session = await accounts.login(body.email, body.password)
+        proof = signup_browser_proof(request, settings)
+        new_session = await accounts.login(body.email, body.password, proof)
     await login_failures.forget(request, body.email)
     return logged_in(response, settings, new_session)
 

@@ -7,6 +7,8 @@ an account has it (no enumeration, C07).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from app.core.clock import now
 from app.core.errors import AppError, Conflict, Invalid, NotFound
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
+from app.mail.caps import MailCaps
 from app.mail.service import enqueue_mail
 
 
@@ -49,13 +52,22 @@ class InvalidCredentials(PasswordRejected):
 class EmailNotVerified(AppError):
     status_code = 403
     code = "email_not_verified"
-    message = "Confirm your email address first: we have sent you a new link."
+    message = (
+        "Confirm your email address first: the link is in your inbox"
+        " (we send a new one at most every five minutes)."
+    )
 
 
 class WrongCurrentPassword(PasswordRejected):
     status_code = 403
     code = "invalid_credentials"
     message = "The current password is not correct."
+
+
+@dataclass(frozen=True)
+class Verified:
+    user: User
+    password_kept: bool  # False: the link was opened outside the browser that signed up
 
 
 @dataclass(frozen=True)
@@ -72,11 +84,13 @@ class AccountService:
         settings: Settings,
         passwords: PasswordHashing,
         meta: RequestMeta,
+        mail_caps: MailCaps,
     ) -> None:
         self.db = db
         self.settings = settings
         self.passwords = passwords
         self.meta = meta
+        self.mail_caps = mail_caps
 
     # -- links and tokens -------------------------------------------------------------
 
@@ -97,24 +111,30 @@ class AccountService:
 
     # -- signup and verification ------------------------------------------------------
 
-    async def signup(self, email: str, password: str, display_name: str) -> None:
+    async def signup(self, email: str, password: str, display_name: str) -> str:
+        """Returns the signup-browser proof for a cookie (made whether or not the
+        address was free, so the answer does not tell)."""
         check_password_policy(password, email=email)
+        await self.mail_caps.before_mailing(email)
+        browser_proof = secrets.token_urlsafe(32)
         password_hash = await self.passwords.hash(password)  # both paths pay for it
         existing = await repository.user_by_email(self.db, email)
         if existing is not None:
             await self._tell_owner_of_signup_attempt(existing)
-            return
+            return browser_proof
         user = User(
             id=uuid.uuid4(), email=email, password_hash=password_hash, display_name=display_name
         )
         self.db.add(user)
         await self.db.flush()
-        await self._send_verification(user)
+        await self._send_verification(user, browser_proof)
+        await self.mail_caps.verification_sent(user.id)
         record_event(self.db, "account.signup", self.meta, actor_user_id=user.id)
         try:
             await self.db.commit()
         except IntegrityError:  # a concurrent signup took the address first
             await self.db.rollback()
+        return browser_proof
 
     async def _tell_owner_of_signup_attempt(self, owner: User) -> None:
         await enqueue_mail(
@@ -123,14 +143,17 @@ class AccountService:
             to=owner.email,
             context={
                 "login_link": f"{self.settings.public_url}/login",
-                "reset_link": f"{self.settings.public_url}/forgot-password",
+                "reset_link": f"{self.settings.public_url}/reset-password",
             },
         )
         record_event(self.db, "account.signup_for_existing", self.meta, target_user_id=owner.id)
         await self.db.commit()
 
-    async def _send_verification(self, user: User) -> None:
-        token = await self._issue(user, TokenPurpose.VERIFY_EMAIL)
+    async def _send_verification(self, user: User, browser_proof: str | None) -> None:
+        """The link keeps the password only when opened in the browser holding the proof:
+        the signup's, or that of a login which gave the right password."""
+        data = {"browser": _digest(browser_proof)} if browser_proof else {}
+        token = await self._issue(user, TokenPurpose.VERIFY_EMAIL, **data)
         await enqueue_mail(
             self.db,
             template="verify_email",
@@ -138,20 +161,32 @@ class AccountService:
             context={"link": self._link("verify-email", token)},
         )
 
-    async def verify_email(self, token: str) -> User:
+    async def verify_email(self, token: str, browser_proof: str | None) -> Verified:
+        """Confirms the address. Opened outside the browser that signed up, the link may
+        be in the hands of the mailbox owner while someone else chose the password (a
+        pre-hijacked account): that password is discarded, the owner sets one by reset."""
         record = await consume_token(
             self.db, self.settings.signing_key(), token, TokenPurpose.VERIFY_EMAIL
         )
         user = await self._user_of(record.user_id)
+        password_kept = True
         if user.email_verified_at is None:
             user.email_verified_at = now()
-        record_event(self.db, "account.email_verified", self.meta, actor_user_id=user.id)
+            if not _same_browser(record.data.get("browser"), browser_proof):
+                user.password_hash = await self.passwords.hash(secrets.token_urlsafe(32))
+                password_kept = False
+        record_event(
+            self.db, "account.email_verified", self.meta, actor_user_id=user.id,
+            details={"password_kept": password_kept},
+        )  # fmt: skip
         await self.db.commit()
-        return user
+        return Verified(user=user, password_kept=password_kept)
 
     # -- login ------------------------------------------------------------------------
 
-    async def login(self, email: str, password: str) -> NewSession:
+    async def login(
+        self, email: str, password: str, browser_proof: str | None = None
+    ) -> NewSession:
         user = await repository.user_by_email(self.db, email)
         if user is None:
             await self.passwords.verify_nothing(password)
@@ -161,8 +196,9 @@ class AccountService:
             await self._record_failed_login(user.id)
             raise InvalidCredentials()
         if user.email_verified_at is None:
-            await self._send_verification(user)
-            await self.db.commit()
+            if await self.mail_caps.may_resend_verification(user.id, user.email):
+                await self._send_verification(user, browser_proof)
+                await self.db.commit()
             raise EmailNotVerified()
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = await self.passwords.hash(password)
@@ -200,6 +236,7 @@ class AccountService:
     # -- magic links ------------------------------------------------------------------
 
     async def request_magic_link(self, email: str) -> None:
+        await self.mail_caps.before_mailing(email)
         user = await repository.user_by_email(self.db, email)
         if user is not None:
             token = await self._issue(user, TokenPurpose.MAGIC_LINK)
@@ -228,6 +265,7 @@ class AccountService:
     # -- password reset and change ----------------------------------------------------
 
     async def request_password_reset(self, email: str) -> None:
+        await self.mail_caps.before_mailing(email)
         user = await repository.user_by_email(self.db, email)
         if user is not None:
             token = await self._issue(user, TokenPurpose.PASSWORD_RESET)
@@ -299,6 +337,8 @@ class AccountService:
             raise WrongCurrentPassword()
         if new_email == user.email:
             raise Invalid("That is already your address.", code="same_email")
+        await self.mail_caps.before_request_by("email_change_user", user.id)
+        await self.mail_caps.before_mailing(new_email)
         if not await repository.email_is_taken(self.db, new_email):
             token = await self._issue(
                 user,
@@ -388,3 +428,13 @@ class AccountService:
             user.bio = bio
         await self.db.commit()
         return user
+
+
+def _digest(browser_proof: str) -> str:
+    return hashlib.sha256(browser_proof.encode()).hexdigest()
+
+
+def _same_browser(expected_digest: object, browser_proof: str | None) -> bool:
+    if not isinstance(expected_digest, str) or not browser_proof:
+        return False
+    return hmac.compare_digest(expected_digest, _digest(browser_proof))

@@ -178,6 +178,13 @@ class RateLimiter:
         if not await self._strategy.run(lambda strategy: strategy.hit(item, *identity)):
             raise await self._refusal(item, identity)
 
+    async def try_hit(self, name: str, key: str) -> bool:
+        """Count one request against `name` for `key`; False (nothing raised) when over."""
+        if not self.enabled:
+            return True
+        item, identity = self._locate(name, key)
+        return await self._strategy.run(lambda strategy: strategy.hit(item, *identity))
+
     async def count(self, name: str, key: str) -> None:
         """Count one event against `name` for `key`, never refusing (e.g. a failure)."""
         if self.enabled:

@@ -29,6 +29,17 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     # Verify-email, magic-link consume, reset confirm, email-change confirm, invite preview.
     "token_exchange_ip": "30/hour",
     "invite_accept_ip": "20/hour",
+    # Mail a request sends to an address it names (signup, magic link, reset, invite,
+    # email change), counted per recipient across all those flows (app.mail.caps).
+    "mail_recipient_cooldown": "1/minute",
+    "mail_recipient_daily": "20/day",
+    # Who asks for such mail: per account and per org (the IP limits above cover the
+    # anonymous flows).
+    "email_change_user": "5/hour",
+    "invite_create_user": "50/hour",
+    "invite_create_org": "200/day",
+    # A login to an unverified account re-sends its link at most this often.
+    "verification_resend_account": "1/5minutes",
     "post_create_user": "30/hour",
     "comment_create_user": "120/hour",
     "message_send_user": "300/hour",

@@ -93,6 +93,7 @@ class InviteService:
             raise NotFound("No such space.")
         if await self._is_member(context, email):
             raise AlreadyMember()
+        await self._cap_invite_mail(context, email)
         await repository.revoke_pending_invites_for(self.db, context, email)
         invite = Invite(
             id=uuid.uuid4(),
@@ -112,6 +113,12 @@ class InviteService:
         )  # fmt: skip
         await self.db.commit()
         return invite
+
+    async def _cap_invite_mail(self, context: OrgContext, email: str) -> None:
+        caps = self.accounts.mail_caps
+        await caps.before_request_by("invite_create_user", context.user_id)
+        await caps.before_request_by("invite_create_org", context.org_id)
+        await caps.before_mailing(email)
 
     async def _is_member(self, context: OrgContext, email: str) -> bool:
         members = await repository.members_by_email(self.db, context, email)

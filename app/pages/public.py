@@ -13,7 +13,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts.cookies import clear_session_cookies, set_session_cookies
+from app.accounts.cookies import (
+    clear_session_cookies,
+    set_session_cookies,
+    set_signup_browser_cookie,
+    signup_browser_proof,
+)
 from app.accounts.endpoints import SIGNUP_ACCEPTED, Accounts, password_guesses_counted
 from app.accounts.schemas import (
     EmailRequest,
@@ -39,6 +44,10 @@ from app.pages.words import words_for
 router = page_router()
 OPEN = ["GET", "HEAD"]
 LINK_SENT = "If an account uses that address, a link is on its way. Check your inbox."
+VERIFIED_ELSEWHERE = (
+    "Your address is confirmed. You opened the link in another browser than the one you"
+    " signed up in, so for your safety choose your password again."
+)
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -79,13 +88,18 @@ async def signup_page(_: PublicRoute, request: Request) -> Response:
 
 
 @router.post("/signup")
-async def signup(_: PublicRoute, request: Request, accounts: Accounts) -> Response:
+async def signup(
+    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
+) -> Response:
     async def act(fields: dict[str, str]) -> Response:
         await limit_by_ip("signup_ip")(request)
         body = parsed(SignupRequest, fields, "email", "password", "display_name")
         await enforce_limit(request, "signup_account", body.email)
-        await accounts.signup(body.email, body.password, body.display_name)
-        return render(request, "sent.html", title="Check your inbox", text=SIGNUP_ACCEPTED.message)
+        proof = await accounts.signup(body.email, body.password, body.display_name)
+        text = SIGNUP_ACCEPTED.message
+        response = render(request, "sent.html", title="Check your inbox", text=text)
+        set_signup_browser_cookie(response, settings, proof)
+        return response
 
     return await form_action(request, "signup.html", act)
 
@@ -103,7 +117,8 @@ async def login(
         await limit_by_ip("login_ip")(request)
         body = parsed(LoginRequest, fields, "email", "password")
         async with password_guesses_counted(request, body.email):
-            new_session = await accounts.login(body.email, body.password)
+            proof = signup_browser_proof(request, settings)
+            new_session = await accounts.login(body.email, body.password, proof)
         await login_failures.forget(request, body.email)
         response = see_other(safe_next(fields.get("next")))
         set_session_cookies(response, settings, new_session.token)
@@ -145,12 +160,18 @@ async def verify_email_page(_: PublicRoute, request: Request) -> Response:
 
 
 @router.post("/verify-email")
-async def verify_email(_: PublicRoute, request: Request, accounts: Accounts) -> Response:
+async def verify_email(
+    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
+) -> Response:
     async def act(fields: dict[str, str]) -> Response:
         await limit_by_ip("token_exchange_ip")(request)
-        await accounts.verify_email(parsed(TokenRequest, fields, "token").token)
-        text = "Your address is confirmed. You can log in now."
-        return render(request, "done.html", title="Email confirmed", text=text, link="/login")
+        token = parsed(TokenRequest, fields, "token").token
+        verified = await accounts.verify_email(token, signup_browser_proof(request, settings))
+        if verified.password_kept:
+            text, link = "Your address is confirmed. You can log in now.", "/login"
+        else:
+            text, link = VERIFIED_ELSEWHERE, "/reset-password"
+        return render(request, "done.html", title="Email confirmed", text=text, link=link)
 
     return await form_action(request, "verify_email.html", act)
 

@@ -25,6 +25,7 @@ TIGHT = {
     "password_reset_account": "1/minute",
     "token_exchange_ip": "2/minute",
     "invite_accept_ip": "2/minute",
+    "mail_recipient_cooldown": "1000/minute",  # each limit here proves itself alone
 }
 
 
