@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from app.core.cli import Registrar, SubParsers
@@ -58,14 +61,38 @@ def migrate(_args: argparse.Namespace) -> int:
 
 @command("checklist")
 def checklist(args: argparse.Namespace) -> int:
-    from app.checklist import collect, read_checklist, report
+    from app.checklist import (
+        FORMATS,
+        all_acceptable,
+        judge,
+        read_checklist,
+        read_gaps,
+        read_junit,
+        unknown_items,
+    )
 
-    collector, exit_code = collect(run=args.run, pytest_args=args.pytest_args)
-    text, unproved = report(read_checklist(), collector, run=args.run)
-    print(text)
-    if exit_code not in (0, 5):
-        return exit_code
-    return 1 if (args.strict and unproved) else 0
+    reports = [Path(path) for path in args.junit]
+    with tempfile.TemporaryDirectory() as folder:
+        if not reports:
+            reports = [Path(folder) / "checklist.xml"]
+            exit_code = _run_tagged_tests(reports[0], args.pytest_args)
+            if exit_code not in (0, 1):  # 1: some test failed, which the report shows
+                return exit_code
+        unreadable = [str(path) for path in reports if not path.is_file()]
+        if unreadable:
+            print(f"checklist: no JUnit report at {', '.join(unreadable)}: "
+                  "run pytest with --junitxml=FILE first", file=sys.stderr)  # fmt: skip
+            return 2
+        items, evidence = read_checklist(), read_junit(reports)
+        verdicts = judge(items, evidence, read_gaps(Path(args.gaps)))
+        unknown = unknown_items(items, evidence)
+        print(FORMATS[args.format](verdicts, unknown))
+    return 0 if all_acceptable(verdicts, unknown) else 1
+
+
+def _run_tagged_tests(report: Path, pytest_args: list[str]) -> int:
+    command = [sys.executable, "-m", "pytest", "-m", "checklist", "-q", f"--junitxml={report}"]
+    return subprocess.call([*command, *pytest_args])  # noqa: S603 (our own interpreter)
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -87,13 +114,25 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
     )
     sub.add_parser("migrate", help="upgrade the database to the latest migration")
-    checklist_parser = sub.add_parser("checklist", help="which tests prove which checklist item")
-    checklist_parser.add_argument(
-        "--run", action="store_true", help="run the tests too (default: only collect them)"
+    checklist_parser = sub.add_parser(
+        "checklist", help="which checklist items the tests prove (exit 1 while any is not)"
     )
     checklist_parser.add_argument(
-        "--strict", action="store_true", help="exit 1 on unproved items (default: report only)"
+        "--junit",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read these JUnit reports of a test run (repeatable; default: none, run the"
+        " tagged tests)",
     )
+    checklist_parser.add_argument(
+        "--gaps", default="docs/checklist-gaps.md", metavar="FILE",
+        help="the expected gaps, `- Cnn: reason` lines (default: %(default)s)",
+    )  # fmt: skip
+    checklist_parser.add_argument(
+        "--format", choices=["text", "markdown", "json"], default="text",
+        help="report format (default: %(default)s)",
+    )  # fmt: skip
     checklist_parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     for extension in _extensions():
         extension(sub)

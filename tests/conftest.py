@@ -25,6 +25,8 @@ from tests.support.smtp_sink import SmtpSink
 
 os.environ.setdefault("ENVIRONMENT", "test")
 
+pytest_plugins = ["tests.support.proof"]
+
 PUBLIC_URL = "http://testserver"
 
 
