@@ -100,3 +100,20 @@ async def test_logging_out_everywhere_voids_an_outstanding_reset_link(
         "/api/v1/auth/password-reset/confirm", json={"token": reset, "new_password": NEW_PASSWORD}
     )
     assert used.status_code == 400
+
+
+async def test_a_password_change_voids_an_outstanding_magic_link(
+    owner: Member, new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink
+) -> None:
+    anyone = new_client()
+    await anyone.post("/api/v1/auth/magic-link", json={"email": OWNER})
+    link = await mailed_token(smtp_sink, OWNER, "magic-link")
+    victim = new_client()
+    assert (await log_in(victim, OWNER, owner.password)).status_code == 200
+    changed = await victim.post(
+        "/api/v1/auth/password-change",
+        json={"current_password": owner.password, "new_password": NEW_PASSWORD},
+    )
+    assert changed.status_code == 204
+    used = await anyone.post("/api/v1/auth/magic-link/consume", json={"token": link})
+    assert used.status_code == 400

@@ -1,0 +1,237 @@
+"""Named mutants of the security core, each of which the test suite must kill (issue 12).
+
+    uv run python tools/mutants.py            # every mutant
+    uv run python tools/mutants.py --list     # their names
+    uv run python tools/mutants.py NAME ...   # some of them
+
+Each mutant is one edit of one file (an exact snippet replaced) and the tests that
+should notice it. For each, the project is copied to a scratch folder, the edit is
+applied there, and those tests run against the copy: the mutant is killed when they
+fail. The working tree is never touched. Exit 0 when every mutant is killed; 1 when
+one survives (a test is missing) or its snippet is no longer in the code (the list
+needs updating).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COPIED = ("app", "tests", "migrations", "docs", "alembic.ini", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Edit:
+    path: str
+    original: str  # exactly once in the file
+    mutated: str
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    edits: tuple[Edit, ...]
+    tests: tuple[str, ...]
+
+
+def mutant(name: str, path: str, original: str, mutated: str, tests: tuple[str, ...]) -> Mutant:
+    """A mutant of one edit."""
+    return Mutant(name, (Edit(path, original, mutated),), tests)
+
+
+MUTANTS = (
+    mutant(
+        "login-skips-the-dummy-verify-for-unknown-addresses",
+        "app/accounts/service.py",
+        "            await self.passwords.verify_nothing(password)\n",
+        "            pass\n",
+        ("tests/accounts/test_enumeration.py",),
+    ),
+    mutant(
+        "reset-keeps-the-other-sessions",
+        "app/accounts/service.py",
+        "        await repository.delete_sessions_of_user(self.db, user.id,"
+        " except_session=keep_session)\n",
+        "",
+        ("tests/accounts/test_password_reset.py", "tests/accounts/test_sessions.py"),
+    ),
+    mutant(
+        "password-change-keeps-mailed-tokens",
+        "app/accounts/service.py",
+        "        await void_all_tokens(self.db, user.id)\n        await enqueue_mail(",
+        "        await enqueue_mail(",
+        ("tests/hardening/test_account_takeover.py",),
+    ),
+    # Expiry is checked twice, by the signature's age and by the row: both go.
+    Mutant(
+        "expired-magic-link-accepted",
+        (
+            Edit("app/accounts/tokens.py", "            AccountToken.expires_at > moment,\n", ""),
+            Edit(
+                "app/accounts/tokens.py",
+                "    max_age = int(TOKEN_LIFETIMES[purpose].total_seconds())\n",
+                "    max_age = 10**9\n",
+            ),
+        ),
+        ("tests/accounts/test_magic_link.py",),
+    ),
+    mutant(
+        "origin-check-off",
+        "app/core/middleware/origin_check.py",
+        '            and self._is_cross_site(scope["headers"])\n',
+        "            and False\n",
+        ("tests/accounts/test_csrf.py", "tests/edge/test_cors.py"),
+    ),
+    mutant(
+        "placeholder-secret-key-passes-in-production",
+        "app/core/settings.py",
+        '        problems.append("SECRET_KEY is a placeholder value")\n',
+        "        pass\n",
+        ("tests/core/test_settings.py",),
+    ),
+    mutant(
+        "verification-link-keeps-a-strangers-password",
+        "app/accounts/service.py",
+        '            if not _same_browser(record.data.get("browser"), browser_proof):\n',
+        "            if False:\n",
+        ("tests/hardening/test_pre_hijack.py",),
+    ),
+    mutant(
+        "no-per-recipient-mail-cooldown",
+        "app/mail/caps.py",
+        '        await self._limiter.hit("mail_recipient_cooldown", address)\n',
+        "",
+        ("tests/hardening/test_mail_caps.py",),
+    ),
+    mutant(
+        "invite-race-answers-500",
+        "app/orgs/invites.py",
+        "        except IntegrityError:  # a concurrent accept made the account first\n",
+        "        except ZeroDivisionError:\n",
+        ("tests/hardening/test_invite_race.py",),
+    ),
+    mutant(
+        "conversation-read-across-orgs",
+        "app/messages/repository.py",
+        "Conversation.last_message_at)\n"
+        "        .where(Conversation.id == conversation_id,"
+        " Conversation.org_id == context.org_id)\n",
+        "Conversation.last_message_at)\n        .where(Conversation.id == conversation_id)\n",
+        ("tests/messages", "tests/authz"),
+    ),
+    mutant(
+        "post-read-across-orgs",
+        "app/posts/repository.py",
+        "        .where(Post.id == post_id, Post.org_id == context.org_id)\n",
+        "        .where(Post.id == post_id)\n",
+        ("tests/posts", "tests/authz"),
+    ),
+    *(
+        mutant(
+            f"no-{limit}-limit",
+            path,
+            snippet,
+            snippet.replace(f'"{limit}"', '"webhook_ip"'),  # a limit far out of reach
+            ("tests/accounts/test_rate_limits.py", "tests/hardening"),
+        )
+        for limit, path, snippet in (
+            ("signup_ip", "app/accounts/endpoints.py", 'dependencies=[limited("signup_ip")]'),
+            ("login_ip", "app/accounts/endpoints.py", 'dependencies=[limited("login_ip")]'),
+            (
+                "magic_link_ip",
+                "app/accounts/endpoints.py",
+                'dependencies=[limited("magic_link_ip")]',
+            ),
+            (
+                "password_reset_ip",
+                "app/accounts/endpoints.py",
+                'dependencies=[limited("password_reset_ip")]',
+            ),
+            (
+                "signup_account",
+                "app/accounts/endpoints.py",
+                'await enforce_limit(request, "signup_account", body.email)',
+            ),
+            (
+                "magic_link_account",
+                "app/accounts/endpoints.py",
+                'await enforce_limit(request, "magic_link_account", body.email)',
+            ),
+        )
+    ),
+)
+
+
+def copy_project(folder: Path) -> None:
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, folder / name)
+
+
+def apply(mutant: Mutant, folder: Path) -> bool:
+    """Edits the copy; False when a snippet is not (exactly once) in the code."""
+    for edit in mutant.edits:
+        target = folder / edit.path
+        text = target.read_text(encoding="utf-8")
+        if text.count(edit.original) != 1:
+            return False
+        target.write_text(text.replace(edit.original, edit.mutated), encoding="utf-8")
+    return True
+
+
+def tests_fail(mutant: Mutant, folder: Path) -> bool:
+    env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               *mutant.tests]  # fmt: skip
+    result = subprocess.run(  # noqa: S603 (our own interpreter and test paths)
+        command, cwd=folder, env=env, capture_output=True, text=True, check=False
+    )
+    return result.returncode == 1  # 1: tests failed; anything else is not a kill
+
+
+def check(mutant: Mutant) -> str:
+    with tempfile.TemporaryDirectory(prefix="mutant-") as scratch:
+        folder = Path(scratch)
+        copy_project(folder)
+        if not apply(mutant, folder):
+            return "STALE"  # the code changed: update the snippet
+        return "killed" if tests_fail(mutant, folder) else "SURVIVED"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="mutants to check (default: all)")
+    parser.add_argument("--list", action="store_true", help="print the mutants' names")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(mutant.name for mutant in MUTANTS))
+        return 0
+    unknown = set(args.names) - {mutant.name for mutant in MUTANTS}
+    if unknown:
+        print(f"mutants: no mutant named {', '.join(sorted(unknown))} (see --list)")
+        return 2
+    chosen = [m for m in MUTANTS if not args.names or m.name in args.names]
+    outcomes = []
+    for mutant in chosen:
+        started = time.monotonic()
+        outcome = check(mutant)
+        outcomes.append(outcome)
+        print(f"{outcome:8} {mutant.name} ({time.monotonic() - started:.0f} s)", flush=True)
+    killed = outcomes.count("killed")
+    print(f"{killed} of {len(chosen)} mutants killed")
+    return 0 if killed == len(chosen) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
