@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,8 @@ def serve(args: argparse.Namespace) -> int:
         from app.core.migrations import upgrade
 
         upgrade(settings.database_url)  # the embedded default needs no separate step
+    if args.workers > 1:
+        _share_metrics_between_workers()
     uvicorn.run(
         "app.main:app",
         host=args.host or settings.host,
@@ -48,6 +51,15 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
+
+
+def _share_metrics_between_workers() -> None:
+    """Each worker writes its counts to one fresh folder, so any worker's /metrics can
+    answer for all of them (prometheus-client's multiprocess mode, app.core.metrics)."""
+    from app.core.metrics import MULTIPROCESS_VARIABLE
+
+    if not os.environ.get(MULTIPROCESS_VARIABLE):
+        os.environ[MULTIPROCESS_VARIABLE] = tempfile.mkdtemp(prefix="roundtable-metrics-")
 
 
 @command("migrate")

@@ -14,6 +14,7 @@ from app.authz.policies import assert_every_route_declares_a_policy
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics
 from app.core.middleware.body_limit import BodyLimitMiddleware
 from app.core.middleware.cors import cors_options
 from app.core.middleware.host import HostMiddleware
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = RateLimiter.from_settings(settings, app.state.metrics)
     app.state.passwords = PasswordHashing(settings)
     install_error_handlers(app)
     install_replay_handler(app)
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     proxies = TrustedProxies.parse(settings.trusted_proxies)
     app.add_middleware(TrustedProxyMiddleware, proxies=proxies)
     # Added last, so it runs first: everything inside it has a request ID.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
 
 

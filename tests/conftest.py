@@ -165,7 +165,9 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 async def _fresh_rate_limits(application: FastAPI) -> None:
     """Counters do not carry from one test to the next (a new limiter, a new key prefix)."""
     await application.state.rate_limiter.close()
-    application.state.rate_limiter = RateLimiter.from_settings(application.state.settings)
+    application.state.rate_limiter = RateLimiter.from_settings(
+        application.state.settings, application.state.metrics
+    )
 
 
 _TABLES_OF: dict[str, list[Table]] = {}

@@ -75,6 +75,7 @@ from redis.backoff import NoBackoff
 
 from app.core.clock import now
 from app.core.errors import AppError
+from app.core.metrics import Metrics
 from app.core.middleware.trusted_proxy import parse_address
 from app.core.ratelimit_defaults import DEFAULT_RATE_LIMITS
 from app.core.settings import Environment, Settings
@@ -140,19 +141,24 @@ class RateLimiter:
         hash_key: bytes,
         shared_storage: Storage | None = None,
         outage_retry: timedelta = OUTAGE_RETRY,
+        metrics: Metrics | None = None,
     ) -> None:
         self.enabled = enabled
+        self.metrics = metrics
         self._items = {name: parse(notation) for name, notation in table.items()}
         self._hash_key = hash_key
         self._pool: ConnectionPool | None = None
         self._strategy = _FailoverStrategy(shared_storage, outage_retry)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
+    def from_settings(cls, settings: Settings, metrics: Metrics | None = None) -> RateLimiter:
         hash_key = hashlib.sha256(b"rate-limit-keys:" + settings.signing_key().encode()).digest()
         if not settings.rate_limits_enabled or not settings.redis_url:
             return cls(
-                settings.rate_limits, enabled=settings.rate_limits_enabled, hash_key=hash_key
+                settings.rate_limits,
+                enabled=settings.rate_limits_enabled,
+                hash_key=hash_key,
+                metrics=metrics,
             )
         pool = ConnectionPool.from_url(
             settings.redis_url,
@@ -166,7 +172,13 @@ class RateLimiter:
             key_prefix=_key_prefix(settings),
             connection_pool=pool,  # type: ignore[arg-type]
         )
-        limiter = cls(settings.rate_limits, enabled=True, hash_key=hash_key, shared_storage=storage)
+        limiter = cls(
+            settings.rate_limits,
+            enabled=True,
+            hash_key=hash_key,
+            shared_storage=storage,
+            metrics=metrics,
+        )
         limiter._pool = pool
         return limiter
 
@@ -219,6 +231,8 @@ class RateLimiter:
         return item, (name, digest)
 
     async def _refusal(self, item: RateLimitItem, identity: tuple[str, str]) -> RateLimited:
+        if self.metrics is not None:
+            self.metrics.rate_limited.labels(identity[0]).inc()
         stats = await self._strategy.run(
             lambda strategy: strategy.get_window_stats(item, *identity)
         )
@@ -296,6 +310,8 @@ class FailureThrottle:
 
     async def record(self, request: Request, account: str) -> None:
         limiter = rate_limiter_of(request)
+        if limiter.metrics is not None:
+            limiter.metrics.login_failures.inc()
         await limiter.count(self.account_ip_limit, _pair(request, account))
         await limiter.count(self.account_limit, account)
 

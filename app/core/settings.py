@@ -11,6 +11,7 @@ import secrets
 import warnings
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -87,6 +88,9 @@ class Settings(BaseSettings):
 
     stripe_webhook_secret: SecretStr | None = None
     sentry_dsn: SecretStr | None = None
+    # Who may read /metrics in production: a bearer token, or clients in these CIDRs.
+    metrics_token: SecretStr | None = None
+    metrics_allowed: CommaList = Field(default_factory=list)
     allow_org_creation: bool | None = None
     rate_limits_enabled: bool = True
     rate_limits: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
@@ -113,9 +117,9 @@ class Settings(BaseSettings):
     # SIGTERM (docs/resilience.md): in-flight requests get this long to finish.
     shutdown_timeout_seconds: int = 20
 
-    _split = field_validator("allowed_hosts", "cors_origins", "trusted_proxies", mode="before")(
-        _split_commas
-    )
+    _split = field_validator(
+        "allowed_hosts", "cors_origins", "trusted_proxies", "metrics_allowed", mode="before"
+    )(_split_commas)
 
     @field_validator("rate_limits")
     @classmethod
@@ -126,6 +130,18 @@ class Settings(BaseSettings):
     @classmethod
     def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
         TrustedProxies.parse(value)
+        return value
+
+    @field_validator("metrics_allowed")
+    @classmethod
+    def _check_metrics_allowed(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"METRICS_ALLOWED: {network!r} is not an address or CIDR"
+                ) from None
         return value
 
     @field_validator("public_url")
@@ -227,6 +243,10 @@ def production_problems(settings: Settings) -> list[str]:
         settings.stripe_webhook_secret.get_secret_value()
     ):
         problems.append("STRIPE_WEBHOOK_SECRET is a placeholder value")
+    if settings.metrics_token is not None and _looks_like_placeholder(
+        settings.metrics_token.get_secret_value()
+    ):
+        problems.append("METRICS_TOKEN is a placeholder value")
     return problems
 
 

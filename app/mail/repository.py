@@ -165,3 +165,16 @@ async def next_attempt_at(db: AsyncSession) -> datetime | None:
     )
     value: datetime | None = await db.scalar(query)
     return value
+
+
+async def outbox_counts(db: AsyncSession) -> dict[str, int]:
+    """How many outbox rows are pending and failed (sent ones are history, not load)."""
+    waiting = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+    rows = await db.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_(waiting))
+        .group_by(OutboxMessage.status)
+    )
+    counts = {str(status): 0 for status in waiting}
+    counts.update({str(status): int(count) for status, count in rows.all()})
+    return counts

@@ -1,13 +1,16 @@
-"""Liveness and readiness, for load balancers and orchestrators."""
+"""Liveness and readiness, for load balancers and orchestrators; metrics, for Prometheus."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from app.authz.policies import PublicRoute
-from app.meta.service import database_is_ready
+from app.core.dependencies import AppSettings
+from app.meta.service import database_is_ready, may_read_metrics, metrics_text
 
 router = APIRouter(tags=["meta"])
 
@@ -29,3 +32,14 @@ async def readyz(request: Request, _: PublicRoute) -> JSONResponse:
     if ready:
         return JSONResponse({"status": "ready"})
     return JSONResponse({"status": "not_ready", "reason": reason}, status_code=503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, _: PublicRoute, settings: AppSettings) -> Response:
+    """Prometheus text. In production a caller without the token or an allowed address
+    gets the same 404 as a path that does not exist."""
+    client_ip = request.client.host if request.client else ""
+    if not may_read_metrics(settings, request.headers.get("authorization"), client_ip):
+        raise HTTPException(status_code=404)
+    body = await metrics_text(request.app.state.metrics, request.app.state.database)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -14,9 +14,10 @@ scheme as settled by the trusted-proxy middleware, so a TLS-terminating proxy th
   (ASVS 4.1.2);
 - https on another allowed host (www vs apex): 308 to the canonical origin.
 
-`/healthz` and `/readyz` skip the host and scheme rules: load balancers and
-orchestrators probe them over plain http, by IP or internal name, and they reveal
-nothing a visitor could use.
+`/healthz`, `/readyz` and `/metrics` skip the host and scheme rules: load balancers,
+orchestrators and Prometheus reach them over plain http, by IP or internal name. The
+first two reveal nothing a visitor could use; `/metrics` guards itself in production
+(token or allowed network, else 404).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from app.core.middleware.security_headers import EDGE_RESPONSE_HEADERS, HSTS_VAL
 from app.core.settings import Settings
 
 API_PREFIX = "/api/"
-INFRASTRUCTURE_PATHS = frozenset({"/healthz", "/readyz"})
+INFRASTRUCTURE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 REDIRECTABLE_METHODS = frozenset({"GET", "HEAD"})
 
 

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from app.core.errors import error_body
 from app.core.logging import bind_request, clear_request_context
+from app.core.metrics import Metrics, route_template
 from app.core.middleware.raw_response import send_whole_response
 from app.core.request_id import (
     REQUEST_ID_HEADER,
@@ -35,8 +36,9 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,12 +77,17 @@ class RequestContextMiddleware:
                 raise
             await _send_internal_error(send_with_request_id)
         finally:
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe_request(
+                    scope["method"], route_template(scope), status, seconds
+                )
             access_logger.info(
                 "request",
                 method=scope.get("method"),
                 path=scope.get("path"),
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
                 client_ip=(scope.get("client") or ("", 0))[0],
             )
             clear_request_context()
