@@ -52,9 +52,10 @@ class InvalidCredentials(PasswordRejected):
 class EmailNotVerified(AppError):
     status_code = 403
     code = "email_not_verified"
-    message = (
-        "Confirm your email address first: the link is in your inbox"
-        " (we send a new one at most every five minutes)."
+    message = "Confirm your email address first: we have sent you a new link."
+    LINK_ALREADY_SENT = (
+        "Confirm your email address first: the link we sent a few minutes ago is in your"
+        " inbox (a new one can be sent every five minutes)."
     )
 
 
@@ -196,9 +197,10 @@ class AccountService:
             await self._record_failed_login(user.id)
             raise InvalidCredentials()
         if user.email_verified_at is None:
-            if await self.mail_caps.may_resend_verification(user.id, user.email):
-                await self._send_verification(user, browser_proof)
-                await self.db.commit()
+            if not await self.mail_caps.may_resend_verification(user.id, user.email):
+                raise EmailNotVerified(EmailNotVerified.LINK_ALREADY_SENT)
+            await self._send_verification(user, browser_proof)
+            await self.db.commit()
             raise EmailNotVerified()
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = await self.passwords.hash(password)

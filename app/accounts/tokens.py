@@ -45,8 +45,11 @@ async def issue_token(
     purpose: TokenPurpose,
     data: dict[str, Any] | None = None,
 ) -> str:
-    """A new token for `purpose`; every earlier unused one of that user and purpose is void."""
-    await void_tokens(db, user_id, purpose)
+    """A new token for `purpose`; every earlier unused one of that user and purpose is
+    void, except verification links: any unexpired one confirms the address (a member
+    who asked for a second link may still click the first)."""
+    if purpose != TokenPurpose.VERIFY_EMAIL:
+        await void_tokens(db, user_id, purpose)
     record = AccountToken(
         id=uuid.uuid4(),
         user_id=user_id,

@@ -264,3 +264,26 @@ async def test_a_login_right_after_signup_does_not_re_send_the_link(
     assert (await sign_up(client, VICTIM)).status_code == 202
     assert (await log_in(client, VICTIM)).status_code == 403
     assert await verification_mails(default_app, VICTIM) == 1
+
+
+async def test_the_403_says_a_new_link_was_sent_only_when_one_was(
+    tight_app: FastAPI, clients: Callable[[FastAPI, str], AsyncClient]
+) -> None:
+    client = clients(tight_app, "198.51.100.1")
+    assert (await sign_up(client, VICTIM)).status_code == 202
+    first = await log_in(client, VICTIM)
+    second = await log_in(client, VICTIM)
+    assert "we have sent you a new link" in first.json()["error"]["message"]
+    assert "sent a few minutes ago" in second.json()["error"]["message"]
+
+
+async def test_the_first_verification_link_still_works_after_a_second_is_sent(
+    tight_app: FastAPI, clients: Callable[[FastAPI, str], AsyncClient], smtp_sink: SmtpSink
+) -> None:
+    client = clients(tight_app, "198.51.100.1")
+    assert (await sign_up(client, VICTIM)).status_code == 202
+    first_link = await mailed_token(smtp_sink, VICTIM, "verify-email")
+    assert (await log_in(client, VICTIM)).status_code == 403  # mails a second link
+    verified = await client.post("/api/v1/auth/verify-email", json={"token": first_link})
+    assert verified.status_code == 200
+    assert (await log_in(client, VICTIM)).status_code == 200
