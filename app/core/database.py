@@ -5,13 +5,16 @@ Alembic alone makes the schema; nothing here creates tables.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator, Uuid
 
 from app.core.settings import Settings
@@ -69,6 +72,10 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(settings.database_url, poolclass=NullPool)
@@ -76,8 +83,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     return create_async_engine(
         settings.database_url,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
         pool_pre_ping=False,
         pool_recycle=1800,
         pool_timeout=settings.database_pool_timeout_seconds,
@@ -109,6 +116,32 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.sessionmaker = create_sessionmaker(self.engine)
+        self._admission_wait = settings.database_pool_timeout_seconds
+        pool = self.engine.sync_engine.pool
+        capacity = POOL_SIZE + POOL_OVERFLOW if isinstance(pool, QueuePool) else 0
+        self._admission = asyncio.Semaphore(capacity) if capacity else None
+
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """Holds one of the pool's places for a request, first come first served.
+
+        The pool hands a returned connection to whoever asks next, so under saturation
+        a newcomer can overtake a request that has waited for seconds, and that one
+        then fails with the pool timeout (503s seen at 32 concurrent clients in
+        benchmarks/list_read.py). The semaphore queues requests fairly instead; one
+        that still waits past the pool timeout gets the same 503.
+        """
+        if self._admission is None:
+            yield
+            return
+        try:
+            await asyncio.wait_for(self._admission.acquire(), self._admission_wait)
+        except TimeoutError:
+            raise PoolTimeout("no database connection became free in time") from None
+        try:
+            yield
+        finally:
+            self._admission.release()
 
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:

@@ -26,11 +26,13 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     can fail ("another operation is in progress"); the connection is then dropped
     from the pool instead, and the answer already decided stands.
     """
-    session: AsyncSession = request.app.state.database.sessionmaker()
-    try:
-        yield session
-    finally:
-        await close_quietly(session)
+    database = request.app.state.database
+    async with database.admitted():
+        session: AsyncSession = database.sessionmaker()
+        try:
+            yield session
+        finally:
+            await close_quietly(session)
 
 
 async def close_quietly(session: AsyncSession) -> None:
