@@ -1,7 +1,7 @@
 """Issue 10: input edges an outside attack run found, refused at the edge.
 
-A JSON route takes JSON only (415 otherwise), and a key may appear once in a JSON
-object.
+A JSON route takes JSON only (415 otherwise), a key may appear once in a JSON object,
+and an address must be one the mail layer can send to.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from httpx import AsyncClient, Response
 
-from tests.support.accounts import verified_member
+from tests.pages.forms import submit
+from tests.support.accounts import DEFAULT_PASSWORD, sign_up, verified_member
 from tests.support.orgs import create_org
 from tests.support.smtp_sink import SmtpSink
 
@@ -150,3 +151,60 @@ async def test_every_json_route_refuses_a_repeated_key(app: FastAPI, client: Asy
         )
         assert response.status_code == 422, (method, path, response.text)
         assert response.json()["error"]["details"][0]["type"] == "json_invalid", (method, path)
+
+
+# 3. An address is one the mail layer can send to.
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("address", NON_ASCII_ADDRESSES)
+async def test_signup_refuses_a_non_ascii_address_with_422(
+    client: AsyncClient, address: str
+) -> None:
+    assert_error(await sign_up(client, address), 422, "validation_error")
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("address", NON_ASCII_ADDRESSES)
+async def test_an_invite_to_a_non_ascii_address_is_refused_with_422(
+    org_admin: OrgAdmin, address: str
+) -> None:
+    response = await org_admin.client.post(
+        f"/api/v1/orgs/{org_admin.org_id}/invites", json={"email": address, "role": "member"}
+    )
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("address", NON_ASCII_ADDRESSES)
+async def test_an_email_change_to_a_non_ascii_address_is_refused_with_422(
+    new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink, address: str
+) -> None:
+    client = new_client()
+    member = await verified_member(client, smtp_sink, "edge.changer@example.org")
+    response = await client.post(
+        "/api/v1/me/email-change", json={"new_email": address, "current_password": member.password}
+    )
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("address", NON_ASCII_ADDRESSES)
+async def test_the_signup_page_answers_a_form_error_for_a_non_ascii_address(
+    client: AsyncClient, address: str
+) -> None:
+    fields = {"email": address, "password": DEFAULT_PASSWORD, "display_name": "Edge"}
+    response = await submit(client, "/signup", "/signup", fields)
+    assert 400 <= response.status_code < 500, response.text
+    assert "text/html" in response.headers["content-type"]
+    assert "<form" in response.text
+
+
+@pytest.mark.checklist("C15")
+async def test_an_internationalized_domain_is_kept_in_its_ascii_form(
+    new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink
+) -> None:
+    client = new_client()
+    assert (await sign_up(client, "alice@b\u00fccher.example")).status_code == 202
+    mail = await smtp_sink.wait_for_mail_to("alice@xn--bcher-kva.example")
+    assert mail.envelope_to == ["alice@xn--bcher-kva.example"]
