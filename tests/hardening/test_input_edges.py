@@ -1,7 +1,8 @@
 """Issue 10: input edges an outside attack run found, refused at the edge.
 
 A JSON route takes JSON only (415 otherwise), a key may appear once in a JSON object,
-and an address must be one the mail layer can send to.
+an address must be one the mail layer can send to, and text holds no NUL (nor, in
+one-line names, any other control character).
 """
 
 from __future__ import annotations
@@ -208,3 +209,51 @@ async def test_an_internationalized_domain_is_kept_in_its_ascii_form(
     assert (await sign_up(client, "alice@b\u00fccher.example")).status_code == 202
     mail = await smtp_sink.wait_for_mail_to("alice@xn--bcher-kva.example")
     assert mail.envelope_to == ["alice@xn--bcher-kva.example"]
+
+
+# 4. Text holds no NUL; one-line names hold no control character.
+
+
+@pytest.mark.checklist("C15")
+async def test_post_search_refuses_a_nul_byte_with_422(org_admin: OrgAdmin) -> None:
+    spaces = f"/api/v1/orgs/{org_admin.org_id}/spaces"
+    created = await org_admin.client.post(spaces, json={"name": "Edge space"})
+    assert created.status_code == 201, created.text
+    posts = f"{spaces}/{created.json()['id']}/posts"
+    assert_error(await org_admin.client.get(posts, params={"q": "a\x00b"}), 422, "validation_error")
+
+
+@pytest.mark.checklist("C15")
+async def test_a_cursor_with_a_nul_byte_is_refused_with_422(org_admin: OrgAdmin) -> None:
+    members = f"/api/v1/orgs/{org_admin.org_id}/members"
+    response = await org_admin.client.get(members, params={"cursor": "a\x00b"})
+    assert_error(response, 422, "invalid_cursor")
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("character", CONTROL_CHARACTERS)
+async def test_an_org_name_with_a_control_character_is_refused_on_create(
+    org_admin: OrgAdmin, character: str
+) -> None:
+    response = await org_admin.client.post(
+        "/api/v1/orgs", json={"name": f"Evil{character}Org", "slug": "evil-org"}
+    )
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.checklist("C15")
+@pytest.mark.parametrize("character", CONTROL_CHARACTERS)
+async def test_an_org_name_with_a_control_character_is_refused_on_update(
+    org_admin: OrgAdmin, character: str
+) -> None:
+    org = f"/api/v1/orgs/{org_admin.org_id}"
+    response = await org_admin.client.patch(org, json={"name": f"Evil{character}Org"})
+    assert_error(response, 422, "validation_error")
+    assert (await org_admin.client.get(org)).json()["name"] == "Edge Circle"
+
+
+async def test_an_unsubscribe_token_with_a_nul_byte_is_an_invalid_token(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/api/v1/unsubscribe/one-click", params={"token": "a\x00b"})
+    assert_error(response, 400, "invalid_token")
