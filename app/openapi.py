@@ -53,6 +53,7 @@ DESCRIPTIONS = {
     "404": "Not found, or not visible to the caller (a foreign org's object is a 404).",
     "409": "Conflicts with the current state (e.g. a taken slug or email).",
     "413": "The body is larger than MAX_BODY_BYTES.",
+    "415": "The body is not JSON: send it as `application/json`.",
     "422": "The request is not valid; `details` names each field.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
@@ -72,7 +73,7 @@ def error_statuses(method: str, path: str, policies: list[str], has_body: bool) 
     if unsafe:
         statuses.add("409")
     if has_body:
-        statuses.add("413")
+        statuses.update({"413", "415"})
     return sorted(statuses)
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from app.accounts.cookies import (
     clear_session_cookies,
@@ -35,11 +35,12 @@ from app.accounts.service import AccountService, NewSession, PasswordRejected
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures, rate_limiter_of
 from app.mail.caps import MailCaps
 
-auth_router = APIRouter(prefix="/auth", tags=["accounts"])
-me_router = APIRouter(prefix="/me", tags=["me"])
+auth_router = api_router(prefix="/auth", tags=["accounts"])
+me_router = api_router(prefix="/me", tags=["me"])
 
 SIGNUP_ACCEPTED = Accepted(message="Check your inbox: we have sent a link to that address.")
 LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on its way.")

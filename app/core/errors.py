@@ -141,11 +141,12 @@ def allowed_methods(request: Request) -> list[str]:
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
     location = [str(part) for part in error.get("loc", ()) if part != "body"]
-    return {
-        "field": ".".join(location),
-        "message": error.get("msg", "invalid"),
-        "type": error.get("type"),
-    }
+    message = error.get("msg", "invalid")
+    reason = (error.get("ctx") or {}).get("error")
+    if error.get("type") == "json_invalid" and isinstance(reason, str):
+        # FastAPI's message for any undecodable body; the reason says what is wrong.
+        message = f"{message}: {reason}"
+    return {"field": ".".join(location), "message": message, "type": error.get("type")}
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -19,12 +19,15 @@ class RequestBody(BaseModel):
 
 
 def normalize_email(value: str) -> str:
-    """One spelling per mailbox: validated without network and lower-cased throughout."""
+    """One spelling per mailbox, and one the mail layer can send to: validated without
+    network, lower-cased throughout, an internationalized domain in its ASCII (IDNA)
+    form. A non-ASCII local part is refused: sending to it needs SMTPUTF8, which mail
+    servers need not offer."""
     try:
-        checked = validate_email(value, check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValueError("not a valid email address") from exc
-    return checked.normalized.lower()
+    return str(checked.ascii_email).lower()
 
 
 def one_line(value: str) -> str:

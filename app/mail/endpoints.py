@@ -18,17 +18,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import RedirectResponse
 
 from app.authz.policies import PublicRoute
 from app.core.dependencies import AppSettings, DbSession
+from app.core.json_body import api_router
 from app.core.ratelimit import limit_by_ip
 from app.mail.schemas import MAX_TOKEN_LENGTH, UnsubscribeRequest, UnsubscribeResult
 from app.mail.service import UNSUBSCRIBE_PAGE_PATH, unsubscribe
 from app.mail.unsubscribe_tokens import read_unsubscribe_token
 
-router = APIRouter(tags=["mail"])
+router = api_router(tags=["mail"])
 TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
 
 

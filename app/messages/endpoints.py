@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.authz.policies import OrgMember
 from app.core.dependencies import AppSettings, DbSession
+from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
@@ -27,7 +28,7 @@ from app.messages.schemas import (
 )
 from app.messages.service import MessageService
 
-router = APIRouter(prefix="/orgs/{org_id}", tags=["messages"])
+router = api_router(prefix="/orgs/{org_id}", tags=["messages"])
 
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[PageLimit, Query()]

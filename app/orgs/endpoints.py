@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.accounts.cookies import set_session_cookies
 from app.accounts.endpoints import Accounts, limited
@@ -22,6 +22,7 @@ from app.authz.policies import (
     PublicRoute,
 )
 from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.json_body import api_router
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
 from app.orgs.invites import InviteService, invite_out
@@ -48,9 +49,9 @@ from app.orgs.schemas import (
 )
 from app.orgs.service import OrgService, member_out
 
-router = APIRouter(prefix="/orgs", tags=["orgs"])
-invites_router = APIRouter(prefix="/invites", tags=["invites"])
-me_orgs_router = APIRouter(prefix="/me", tags=["me"])
+router = api_router(prefix="/orgs", tags=["orgs"])
+invites_router = api_router(prefix="/invites", tags=["invites"])
+me_orgs_router = api_router(prefix="/me", tags=["me"])
 
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[PageLimit, Query()]

@@ -6,12 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.authz.permissions import Role
-from app.core.schemas import DisplayName, NormalizedEmail, Password, RequestBody, Token
+from app.core.schemas import (
+    DisplayName,
+    NormalizedEmail,
+    Password,
+    RequestBody,
+    Token,
+    one_line,
+)
 
-OrgName = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+OrgName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=120, strip_whitespace=True),
+    AfterValidator(one_line),
+]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 AssignableRole = Annotated[Role, Field(description="owner is reached only by a transfer")]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import Depends, Query, Request, status
 
 from app.authz.policies import OrgMember
 from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
@@ -27,7 +28,7 @@ from app.posts.schemas import (
 )
 from app.posts.service import PostService
 
-router = APIRouter(prefix="/orgs/{org_id}", tags=["posts"])
+router = api_router(prefix="/orgs/{org_id}", tags=["posts"])
 
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[PageLimit, Query()]

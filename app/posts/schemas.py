@@ -35,7 +35,9 @@ PostBody = Annotated[
 CommentBody = Annotated[
     str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(not_blank)
 ]
-SearchText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SEARCH_LENGTH)]
+SearchText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_SEARCH_LENGTH), AfterValidator(refuse_nul)
+]
 
 
 class PostCreate(RequestBody):
