@@ -119,13 +119,27 @@ MUTANTS = (
         ("tests/hardening/test_invite_race.py",),
     ),
     mutant(
+        "org-routes-skip-csrf",
+        "app/authz/org_context.py",
+        "        check_csrf(request, token, settings)\n",
+        "",
+        ("tests/orgs/test_org_csrf.py",),
+    ),
+    mutant(
+        "owner-may-make-a-second-owner",
+        "app/authz/rules.py",
+        "        and new_role != Role.OWNER\n",
+        "",
+        ("tests/orgs/test_single_owner.py",),
+    ),
+    mutant(
         "conversation-read-across-orgs",
         "app/messages/repository.py",
         "Conversation.last_message_at)\n"
         "        .where(Conversation.id == conversation_id,"
         " Conversation.org_id == context.org_id)\n",
         "Conversation.last_message_at)\n        .where(Conversation.id == conversation_id)\n",
-        ("tests/messages", "tests/authz"),
+        ("tests/messages/test_member_of_two_orgs.py", "tests/messages", "tests/authz"),
     ),
     mutant(
         "post-read-across-orgs",
@@ -140,7 +154,7 @@ MUTANTS = (
             path,
             snippet,
             snippet.replace(f'"{limit}"', '"webhook_ip"'),  # a limit far out of reach
-            ("tests/accounts/test_rate_limits.py", "tests/hardening"),
+            ("tests/accounts/test_each_rate_limit_alone.py", "tests/accounts/test_rate_limits.py"),
         )
         for limit, path, snippet in (
             ("signup_ip", "app/accounts/endpoints.py", 'dependencies=[limited("signup_ip")]'),
