@@ -58,7 +58,9 @@ def _lifespan(database: Database) -> object:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(
-        json_lines=settings.environment != Environment.DEVELOPMENT, level=settings.log_level
+        json_lines=settings.environment != Environment.DEVELOPMENT,
+        level=settings.log_level,
+        secret_values=settings.secret_values(),
     )
     init_sentry(settings)
     database = Database(settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, TextIO, cast
 
 import structlog
@@ -27,16 +27,25 @@ SENSITIVE_VALUE = re.compile(
 )
 # Keys whose names contain a sensitive word but whose values are safe to keep.
 SAFE_KEYS = frozenset({"session_id", "token_kind", "csrf_failed"})
+# The configured secrets themselves, so a value is caught under any key or inside any
+# message (an exception quoting a URL, say). Set by `configure_logging`, longest first.
+_secret_values: tuple[str, ...] = ()
 
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
-        return SENSITIVE_VALUE.sub(REDACTED, value)
+        return _redact_text(value)
     if isinstance(value, Mapping):
         return {key: _redact_item(str(key), item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_redact_value(item) for item in value]
     return value
+
+
+def _redact_text(text: str) -> str:
+    for secret in _secret_values:
+        text = text.replace(secret, REDACTED)
+    return SENSITIVE_VALUE.sub(REDACTED, text)
 
 
 def _redact_item(key: str, value: Any) -> Any:
@@ -75,7 +84,11 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
-def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
+def configure_logging(
+    *, json_lines: bool, level: str = "INFO", secret_values: Iterable[str] = ()
+) -> None:
+    global _secret_values
+    _secret_values = tuple(sorted(set(secret_values), key=len, reverse=True))
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if json_lines

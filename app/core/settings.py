@@ -58,6 +58,14 @@ def _split_commas(value: Any) -> Any:
     return value
 
 
+# Shorter values are left alone: replacing "abc" in every log line would hide more than secrets.
+MIN_REDACTED_SECRET_CHARS = 6
+
+
+def _url_password(url: str) -> str:
+    return urlsplit(url).password or ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
@@ -184,6 +192,16 @@ class Settings(BaseSettings):
         if self.dkim_private_key_file is not None:
             return self.dkim_private_key_file.read_bytes()
         return None
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, and the passwords inside the service URLs, for log redaction."""
+        values = [
+            value.get_secret_value()
+            for value in self.__dict__.values()
+            if isinstance(value, SecretStr)
+        ]
+        values += [_url_password(url) for url in (self.database_url, self.redis_url) if url]
+        return [value for value in values if len(value) >= MIN_REDACTED_SECRET_CHARS]
 
     def signing_key(self) -> str:
         """The secret for signed tokens; only ever None before `load_settings` ran."""

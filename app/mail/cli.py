@@ -27,7 +27,9 @@ def worker(_args: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(
-        json_lines=settings.environment != Environment.DEVELOPMENT, level=settings.log_level
+        json_lines=settings.environment != Environment.DEVELOPMENT,
+        level=settings.log_level,
+        secret_values=settings.secret_values(),
     )
     asyncio.run(run_worker(settings))
     return 0
