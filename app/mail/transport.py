@@ -97,10 +97,15 @@ class SmtpConnection:
         client = self._new_client()
         try:
             await client.connect()
-        except aiosmtplib.SMTPResponseException as exc:
-            raise _failure_for_reply(exc.code, exc.message) from exc
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise ConnectionFailure(
+                f"the SMTP server refused the login (SMTP {exc.code}: {exc.message}); "
+                "check SMTP_USERNAME and SMTP_PASSWORD"
+            ) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise ConnectionFailure(f"cannot reach the SMTP server: {exc}") from exc
+            # Refused before any message was offered (a 5xx greeting too): the server or
+            # our set-up is at fault, not the message, so the queue waits.
+            raise ConnectionFailure(f"cannot open an SMTP session: {exc}") from exc
         self._client = client
         return client
 
