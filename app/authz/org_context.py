@@ -123,11 +123,14 @@ def _context(org_id: uuid.UUID, caller: AuthenticatedUser, membership: Any) -> O
 OrgPolicy = Callable[..., Coroutine[Any, Any, OrgContext]]
 
 
+ORG_POLICY_PREFIX = "org:"
+
+
 @cache
 def org_policy(permission: Permission) -> OrgPolicy:
     """The route policy 'member of the org in the path, with `permission`'."""
 
-    @route_policy(f"org:{permission}")
+    @route_policy(f"{ORG_POLICY_PREFIX}{permission}")
     async def require_org_permission(
         org_id: uuid.UUID, request: Request, db: DbSession, settings: AppSettings, meta: Meta
     ) -> OrgContext:

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from app.accounts.sessions import AuthenticatedUser
 from app.authz.caller import MaybeUser
 from app.authz.marks import policy_name, route_policy
-from app.authz.org_context import OrgContext, org_policy
+from app.authz.org_context import ORG_POLICY_PREFIX, OrgContext, org_policy
 from app.authz.permissions import Permission
 from app.core.errors import NotAuthenticated
 
@@ -91,13 +91,21 @@ class MissingRoutePolicy(RuntimeError):
     """A route was registered without declaring who may call it."""
 
 
+def _policy_fault(route: ApiRoute) -> str | None:
+    if len(route.policies) != 1:
+        return "needs exactly one route policy"
+    # A route naming an org in its path must check membership of that org, so a public
+    # or merely logged-in policy there is a mistake, whatever the handler does after.
+    if "{org_id}" in route.path and not route.policies[0].startswith(ORG_POLICY_PREFIX):
+        return "names {org_id} and so needs an org policy"
+    return None
+
+
 def assert_every_route_declares_a_policy(app: FastAPI) -> None:
     offenders = [
-        f"{sorted(route.methods)} {route.path}: {route.policies}"
+        f"{sorted(route.methods)} {route.path}: {route.policies} {fault}"
         for route in api_routes(app)
-        if len(route.policies) != 1
+        if (fault := _policy_fault(route)) is not None
     ]
     if offenders:
-        raise MissingRoutePolicy(
-            "every route needs exactly one route policy: " + "; ".join(offenders)
-        )
+        raise MissingRoutePolicy("route policies are wrong: " + "; ".join(offenders))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,12 @@ from httpx import AsyncClient, Response
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.authz.policies import api_routes
+from app.authz.policies import (
+    CurrentUser,
+    MissingRoutePolicy,
+    api_routes,
+    assert_every_route_declares_a_policy,
+)
 from app.core.dependencies import get_db
 from app.core.settings import Settings
 from app.main import create_app
@@ -185,4 +191,22 @@ def test_an_app_with_an_undeclared_route_refuses_to_start(settings: Settings) ->
 
     application.include_router(stray)
     with pytest.raises(MissingRoutePolicy, match="/stray"):
+        assert_every_route_declares_a_policy(application)
+
+
+@pytest.mark.checklist("C09")
+def test_an_app_with_an_org_path_behind_a_non_org_policy_refuses_to_start(
+    settings: Settings,
+) -> None:
+    from fastapi import APIRouter
+
+    application = create_app(settings)
+    stray = APIRouter()
+
+    @stray.get("/api/v1/orgs/{org_id}/stray")
+    async def stray_route(org_id: uuid.UUID, _: CurrentUser) -> dict[str, str]:
+        return {}
+
+    application.include_router(stray)
+    with pytest.raises(MissingRoutePolicy, match=r"/orgs/\{org_id\}/stray.*org policy"):
         assert_every_route_declares_a_policy(application)
