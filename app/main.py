@@ -11,6 +11,8 @@ from starlette.middleware.cors import CORSMiddleware
 from app.accounts.endpoints import auth_router, me_router
 from app.accounts.passwords import PasswordHashing
 from app.authz.policies import assert_every_route_declares_a_policy
+from app.billing.endpoints import router as billing_router
+from app.billing.endpoints import webhook_router
 from app.core.database import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(invites_router, prefix=API_PREFIX)
     app.include_router(mail_router, prefix=API_PREFIX)
+    app.include_router(billing_router, prefix=API_PREFIX)
+    app.include_router(webhook_router, prefix=API_PREFIX)
     install_pages(app, settings)  # member pages: routes, and their form CSRF middleware
     assert_every_route_declares_a_policy(app)
     install_openapi(app)  # the error model, session cookie and CSRF header in /openapi.json

@@ -2,6 +2,7 @@
 
 from app.accounts import models as accounts_models
 from app.audit import models as audit_models
+from app.billing import models as billing_models
 from app.core.database import Base
 from app.idempotency import models as idempotency_models
 from app.mail import models as mail_models
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "audit_models",
+    "billing_models",
     "idempotency_models",
     "mail_models",
     "messages_models",

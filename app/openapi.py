@@ -48,6 +48,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 DESCRIPTIONS = {
+    "400": "The request carries a bad credential of its own (e.g. a signature that fails).",
     "401": "Not logged in (no session, or it expired or was ended).",
     "403": "Not allowed: the role lacks the permission, or the CSRF header or Origin is wrong.",
     "404": "Not found, or not visible to the caller (a foreign org's object is a 404).",
@@ -56,6 +57,7 @@ DESCRIPTIONS = {
     "415": "The body is not JSON: send it as `application/json`.",
     "422": "The request is not valid; `details` names each field.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
+    "503": "Not available: a dependency is down or the feature is not configured here.",
 }
 
 
@@ -117,7 +119,9 @@ def _rewrite(schema: dict[str, Any], app: FastAPI) -> dict[str, Any]:
             public = route_policies == ["public"]
             responses = operation.setdefault("responses", {})
             statuses = error_statuses(method, path, route_policies, "requestBody" in operation)
-            for status in statuses:
+            # A route names the further error statuses it answers in its `responses=`.
+            declared = [status for status in responses if status in DESCRIPTIONS]
+            for status in {*statuses, *declared}:
                 responses[status] = _error_response(status)
             if not public:
                 operation["security"] = [{SESSION_SCHEME: []}]

@@ -29,7 +29,7 @@ from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.errors import Forbidden, NotAuthenticated, NotFound
 from app.core.security import token_hash
 from app.core.settings import Settings
-from app.orgs.models import Invite, Membership
+from app.orgs.models import Invite, Membership, grants_paid_access
 
 _ISSUED_BY_AUTHZ = object()
 
@@ -61,6 +61,12 @@ def scope_of_accepted_invite(invite: Invite) -> OrgScope:
     if invite.accepted_at is None:
         raise TypeError("an invite's scope is issued only once it is accepted")
     return OrgScope(invite.org_id, _seal=_ISSUED_BY_AUTHZ)
+
+
+def scope_of_signed_payment_event(org_id: uuid.UUID) -> OrgScope:
+    """The org of the membership a payment-provider event names, once the event's signature
+    has been verified (the signature is the proof; app.billing.webhook)."""
+    return OrgScope(org_id, _seal=_ISSUED_BY_AUTHZ)
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ def _context(org_id: uuid.UUID, caller: AuthenticatedUser, membership: Any) -> O
         user_id=caller.id,
         role=Role(role),
         membership_id=membership_id,
-        payment_active=payment_status == "active",
+        payment_active=grants_paid_access(payment_status),
         _seal=_ISSUED_BY_AUTHZ,
     )
 

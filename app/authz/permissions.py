@@ -42,6 +42,7 @@ class Permission(StrEnum):
     SPACES_READ_PAID = "spaces.read_paid"
     CONTENT_MODERATE = "content.moderate"
     BILLING_READ_ALL = "billing.read_all"
+    BILLING_MANAGE = "billing.manage"
 
 
 _MEMBER = frozenset({Permission.ORG_READ, Permission.MEMBERS_READ})
@@ -57,6 +58,7 @@ _ADMIN = _MODERATOR | {
     Permission.SPACES_SEE_ALL,
     Permission.SPACES_READ_PAID,
     Permission.BILLING_READ_ALL,
+    Permission.BILLING_MANAGE,
 }
 _OWNER = _ADMIN | {Permission.OWNERSHIP_TRANSFER}
 

@@ -54,6 +54,7 @@ AuditReader = Annotated[OrgContext, Depends(org_policy(Permission.AUDIT_READ))]
 OrgOwner = Annotated[OrgContext, Depends(org_policy(Permission.OWNERSHIP_TRANSFER))]
 SpaceCreator = Annotated[OrgContext, Depends(org_policy(Permission.SPACES_CREATE))]
 SpaceManager = Annotated[OrgContext, Depends(org_policy(Permission.SPACES_MANAGE))]
+BillingManager = Annotated[OrgContext, Depends(org_policy(Permission.BILLING_MANAGE))]
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     dmarc_report_address: str | None = None
 
     stripe_webhook_secret: SecretStr | None = None
+    stripe_secret_key: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"  # tests point it at a local stand-in
     sentry_dsn: SecretStr | None = None
     # Who may read /metrics in production: a bearer token, or clients in these CIDRs.
     metrics_token: SecretStr | None = None
@@ -261,6 +263,12 @@ def production_problems(settings: Settings) -> list[str]:
         settings.stripe_webhook_secret.get_secret_value()
     ):
         problems.append("STRIPE_WEBHOOK_SECRET is a placeholder value")
+    if settings.stripe_secret_key is not None and _looks_like_placeholder(
+        settings.stripe_secret_key.get_secret_value()
+    ):
+        problems.append("STRIPE_SECRET_KEY is a placeholder value")
+    if not settings.stripe_api_base.startswith("https://"):
+        problems.append("STRIPE_API_BASE must be an https:// URL")
     if settings.metrics_token is not None and _looks_like_placeholder(
         settings.metrics_token.get_secret_value()
     ):

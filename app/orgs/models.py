@@ -14,10 +14,22 @@ from app.core.database import Base, UUIDPrimaryKey
 
 
 class PaymentStatus(StrEnum):
+    """A membership's payment, as the payment provider's events last said it (app.billing)."""
+
     NONE = "none"
+    TRIALING = "trialing"
     ACTIVE = "active"
     PAST_DUE = "past_due"
     CANCELED = "canceled"
+
+
+PAID_ACCESS = frozenset({PaymentStatus.TRIALING, PaymentStatus.ACTIVE})
+
+
+def grants_paid_access(payment_status: str) -> bool:
+    """Paid spaces open while a subscription is active or in its trial, and for no other
+    status."""
+    return payment_status in PAID_ACCESS
 
 
 class Org(UUIDPrimaryKey, Base):

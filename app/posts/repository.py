@@ -19,7 +19,7 @@ from app.accounts.models import User
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.rules import SpaceAccess
-from app.orgs.models import Membership, PaymentStatus
+from app.orgs.models import Membership, grants_paid_access
 from app.posts.models import Comment, Post, PostStatus
 from app.posts.schemas import EXCERPT_LENGTH
 from app.spaces.models import Space, SpaceMembership
@@ -308,6 +308,6 @@ async def reply_recipient(
         user_id=row.id,
         email=row.email,
         role=Role(row.role),
-        payment_active=row.payment_status == PaymentStatus.ACTIVE,
+        payment_active=grants_paid_access(row.payment_status),
         space=SpaceAccess(visibility=post.space.visibility, is_member=bool(row.in_space)),
     )

@@ -1,0 +1,1 @@
+"""Paid memberships: the org's price, Stripe Checkout and Portal, and the payment webhook."""

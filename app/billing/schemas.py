@@ -1,0 +1,47 @@
+"""Request and response bodies of billing: the org's plan, Checkout, Portal, payment status."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from app.core.schemas import RequestBody
+from app.orgs.models import PaymentStatus
+
+StripePriceId = Annotated[str, StringConstraints(pattern=r"^price_[A-Za-z0-9_]{1,200}$")]
+
+
+class PlanUpdate(RequestBody):
+    """The Stripe Price every membership of the org subscribes to."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"stripe_price_id": "price_1Q2w3E"}]})
+
+    stripe_price_id: StripePriceId
+
+
+class PlanOut(BaseModel):
+    stripe_price_id: str | None
+
+
+class CheckoutStart(RequestBody):
+    """No fields: Checkout is always for the caller's own membership at the org's price, and
+    returns to this site's own pages. Naming a user, org, price or URL is refused (422)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+
+
+class RedirectOut(BaseModel):
+    """Where to send the member's browser next (a Stripe-hosted page)."""
+
+    url: str
+
+
+class MemberBillingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: uuid.UUID
+    payment_status: PaymentStatus
+    current_period_end: datetime | None
