@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.core.schemas import RequestBody
-from app.orgs.models import PaymentStatus
+from app.orgs.models import PaymentStatus, grants_paid_access
 
 StripePriceId = Annotated[str, StringConstraints(pattern=r"^price_[A-Za-z0-9_]{1,200}$")]
 
@@ -45,3 +45,17 @@ class MemberBillingOut(BaseModel):
     user_id: uuid.UUID
     payment_status: PaymentStatus
     current_period_end: datetime | None
+
+
+class MyMembershipOut(BaseModel):
+    """What the org page tells a member about paying: whether the org sells memberships,
+    the member's status, and whether a Stripe customer exists for the Portal."""
+
+    org_sells_membership: bool
+    payment_status: PaymentStatus
+    current_period_end: datetime | None
+    has_billing_account: bool
+
+    @property
+    def may_join(self) -> bool:
+        return self.org_sells_membership and not grants_paid_access(self.payment_status)

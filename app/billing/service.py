@@ -17,11 +17,18 @@ from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.rules import may_see_payment_of
 from app.billing import repository
-from app.billing.schemas import MemberBillingOut, PlanOut, PlanUpdate, RedirectOut
+from app.billing.schemas import (
+    MemberBillingOut,
+    MyMembershipOut,
+    PlanOut,
+    PlanUpdate,
+    RedirectOut,
+)
 from app.billing.stripe_client import create_checkout_session, create_portal_session
 from app.core.errors import Conflict, NotFound
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
+from app.orgs.models import PaymentStatus
 
 
 class NoPlan(Conflict):
@@ -114,6 +121,18 @@ class BillingService:
         if row is None:
             raise NotFound()
         return MemberBillingOut.model_validate(row)
+
+    async def my_membership(self, context: OrgContext) -> MyMembershipOut:
+        """The caller's own payment standing in the org, for the member pages."""
+        scope = context.scope
+        row = await repository.member_billing(self.db, scope, context.user_id)
+        account = await repository.account_of(self.db, scope, context.membership_id)
+        return MyMembershipOut(
+            org_sells_membership=await repository.plan_price(self.db, scope) is not None,
+            payment_status=row.payment_status if row else PaymentStatus.NONE,
+            current_period_end=row.current_period_end if row else None,
+            has_billing_account=account is not None and account.customer_id is not None,
+        )
 
     def _audit(self, context: OrgContext, action: str, details: dict[str, Any]) -> None:
         record_event(

@@ -11,11 +11,13 @@ from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.authz.policies import CurrentUser, OrgMember
+from app.billing.endpoints import Billing
 from app.core.errors import AppError
 from app.core.ratelimit import enforce_limit
 from app.messages.endpoints import Messages, conversation_out, message_out
 from app.messages.schemas import BlockCreate, ConversationCreate, MessageCreate
 from app.orgs.endpoints import Orgs
+from app.pages.billing import PAYMENT_WORDS
 from app.pages.forms import form_fields, parsed, validated
 from app.pages.rendering import render
 from app.pages.routing import error_page, page_router
@@ -27,6 +29,8 @@ from app.spaces.service import space_out
 
 router = page_router()
 Cursor = Annotated[str | None, Query(max_length=512)]
+# Where Stripe sent the member back from (app.billing.service.org_page_url).
+CheckoutOutcome = Annotated[str | None, Query(max_length=16)]
 FEED_PAGE = 20
 
 
@@ -41,12 +45,14 @@ async def dashboard(user: CurrentUser, request: Request, orgs: Orgs) -> Response
 
 @router.get("/orgs/{org_id}")
 async def org_home(
-    org: OrgMember, request: Request, orgs: Orgs, spaces: Spaces, cursor: Cursor = None
-) -> Response:
+    org: OrgMember, request: Request, orgs: Orgs, spaces: Spaces, billing: Billing,
+    cursor: Cursor = None, checkout: CheckoutOutcome = None,
+) -> Response:  # fmt: skip
     rows, next_cursor = await spaces.spaces(org, FEED_PAGE, cursor)
     return render(
         request, "org.html", user=org, org=await orgs.org(org), spaces=[space_out(r) for r in rows],
-        next_cursor=next_cursor,
+        next_cursor=next_cursor, membership=await billing.my_membership(org),
+        payment_words=PAYMENT_WORDS, checkout=checkout,
     )  # fmt: skip
 
 

@@ -9,7 +9,8 @@
   answers JSON, never a page that should load anything. Only the development API docs
   (`/docs`) get the framing rule alone, since Swagger UI loads its scripts from a CDN.
 - HTML pages (app.pages) get `PAGE_CSP` instead: first-party scripts, styles and
-  images only, no inline script or style, forms posting only here, no framing; and
+  images only, no inline script or style, forms posting only here (and on to Stripe's
+  Checkout and Portal, where "Join" and "Manage billing" redirect), no framing; and
   `Referrer-Policy: same-origin`, since under `no-referrer` a browser sends `Origin:
   null` with a form POST, which the Origin check refuses. Mailed tokens ride in the
   fragment, which no Referer ever carries.
@@ -33,7 +34,8 @@ STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = "frame-ancestors 'none'"
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; form-action 'self' https://checkout.stripe.com "
+    "https://billing.stripe.com; base-uri 'none'; frame-ancestors 'none'"
 )
 API_PREFIX = "/api/"
 DOCS_PREFIX = "/docs"
