@@ -235,7 +235,12 @@ def test_the_caddyfile_takes_site_and_upstream_from_the_environment() -> None:
     assert {"SITE_ADDRESS", "APP_UPSTREAM"} <= set(environment)
     host, _, port = environment["APP_UPSTREAM"].partition(":")
     assert host == "app" and port in services()["app"]["expose"]
-    assert "trusted_proxies static {$CADDY_TRUSTED_PROXIES}" in text
+    assert re.search(r"^\s*trusted_proxies \{\$CADDY_TRUSTED_PROXIES\}$", text, re.MULTILINE)
+
+
+def test_compose_gives_caddy_every_setting_the_caddyfile_has_no_default_for() -> None:
+    needed = set(re.findall(r"\{\$([A-Z_][A-Z0-9_]*)\}", CADDYFILE.read_text()))
+    assert needed <= set(services()["caddy"]["environment"])
 
 
 def test_www_goes_to_the_canonical_host_in_one_hop() -> None:
@@ -246,4 +251,5 @@ def test_www_goes_to_the_canonical_host_in_one_hop() -> None:
         re.MULTILINE | re.DOTALL,
     )
     assert block, "www is its own site over both schemes (no http->https hop first)"
-    assert block.group(1).split() == ["redir", "https://{$SITE_ADDRESS}{uri}", "308"]
+    lines = [line.split() for line in block.group(1).splitlines() if line.strip()]
+    assert lines == [["tls", "{$CADDY_TLS}"], ["redir", "https://{$SITE_ADDRESS}{uri}", "308"]]
