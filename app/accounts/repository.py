@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User, UserSession
@@ -42,25 +42,34 @@ async def email_is_taken(db: AsyncSession, email: str) -> bool:
     return result.first() is not None
 
 
+_sessions = UserSession.__table__.c
+_users = User.__table__.c
+# Table columns, not mapped attributes: a select of them runs on Core, without the ORM's
+# per-row result handling, and every request runs it.
 SESSION_COLUMNS = (
-    UserSession.id,
-    UserSession.user_id,
-    UserSession.created_at,
-    UserSession.last_seen_at,
-    UserSession.expires_at,
-    User.email,
-    User.display_name,
-    User.email_verified_at,
+    _sessions.id,
+    _sessions.user_id,
+    _sessions.created_at,
+    _sessions.last_seen_at,
+    _sessions.expires_at,
+    _users.email,
+    _users.display_name,
+    _users.email_verified_at,
 )
 
 
-def session_query(token_hash: str) -> Select[*tuple[Any, ...]]:
-    """The session of a token with its user; callers may add columns and joins to it."""
+def session_query(token_hash: Any) -> Select[*tuple[Any, ...]]:
+    """The session of a token (a value or a `bindparam`) with its user; callers may add
+    columns and joins to it."""
     return (
         select(*SESSION_COLUMNS)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash)
+        .join(User.__table__, _users.id == _sessions.user_id)
+        .where(_sessions.token_hash == token_hash)
     )
+
+
+# Built once: its SQL and cache key are computed on first use, not per request.
+_SESSION_BY_TOKEN_HASH = session_query(bindparam("token_hash"))
 
 
 def session_row(values: Sequence[Any]) -> SessionRow:
@@ -81,7 +90,8 @@ def session_row(values: Sequence[Any]) -> SessionRow:
 
 
 async def session_by_token_hash(db: AsyncSession, token_hash: str) -> SessionRow | None:
-    row = (await db.execute(session_query(token_hash))).one_or_none()
+    result = await db.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash})
+    row = result.one_or_none()
     return None if row is None else session_row(row)
 
 

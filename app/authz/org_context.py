@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import UserSession
@@ -90,23 +90,30 @@ class OrgContext:
         return OrgScope(self.org_id, _seal=_ISSUED_BY_AUTHZ)
 
 
-_MEMBERSHIP_COLUMNS = (Membership.id, Membership.role, Membership.payment_status)
+_memberships = Membership.__table__.c
+_MEMBERSHIP_COLUMNS = (_memberships.id, _memberships.role, _memberships.payment_status)
+# The session, its user and their membership of the org in one round trip: every org
+# route pays for this, so it is one indexed join instead of two queries, built once.
+_CALLER_AND_MEMBERSHIP = (
+    session_query(bindparam("token_hash"))
+    .add_columns(*_MEMBERSHIP_COLUMNS)
+    .outerjoin(
+        Membership.__table__,
+        and_(
+            _memberships.user_id == UserSession.__table__.c.user_id,
+            _memberships.org_id == bindparam("org_id"),
+        ),
+    )
+)
 
 
 async def _caller_and_membership(
     db: AsyncSession, settings: Settings, token: str, org_id: uuid.UUID
 ) -> tuple[AuthenticatedUser | None, Any]:
-    """The session, its user and their membership of the org in one round trip: every org
-    route pays for this, so it is one indexed join instead of two queries."""
-    query = (
-        session_query(token_hash(token))
-        .add_columns(*_MEMBERSHIP_COLUMNS)
-        .outerjoin(
-            Membership,
-            and_(Membership.user_id == UserSession.user_id, Membership.org_id == org_id),
-        )
-    )
-    row = (await db.execute(query)).one_or_none()
+    """The caller behind a session token and their membership of `org_id` (all None when
+    not a member)."""
+    parameters = {"token_hash": token_hash(token), "org_id": org_id}
+    row = (await db.execute(_CALLER_AND_MEMBERSHIP, parameters)).one_or_none()
     if row is None:
         return None, None
     caller = await live_session(db, settings, session_row(row))

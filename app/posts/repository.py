@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_
+from sqlalchemy import Integer, Select, and_, bindparam, delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -120,12 +121,69 @@ def _like_pattern(text: str) -> str:
     return f"%{text}%"
 
 
-def _listed(context: OrgContext, with_own_drafts: bool) -> Any:
-    published = Post.status == PostStatus.PUBLISHED
-    if not with_own_drafts:
-        return published
-    own_draft = and_(Post.status == PostStatus.DRAFT, Post.author_id == context.user_id)
-    return or_(published, own_draft)
+_posts = Post.__table__.c
+_users = User.__table__.c
+_spaces = Space.__table__.c
+_space_members = SpaceMembership.__table__.c
+
+
+@cache
+def _page_statement(*, with_own_drafts: bool, searching: bool, paging: bool) -> Any:
+    """The post-list SELECT of one shape, built once on table columns (Core: no ORM
+    result handling); the request's values are bound at execution."""
+    listed: Any = _posts.status == PostStatus.PUBLISHED
+    if with_own_drafts:
+        own_draft = and_(
+            _posts.status == PostStatus.DRAFT, _posts.author_id == bindparam("user_id")
+        )
+        listed = or_(listed, own_draft)
+    query = (
+        select(
+            _posts.id,
+            _posts.space_id,
+            _posts.author_id,
+            _users.display_name,
+            _posts.title,
+            func.substr(_posts.body, 1, EXCERPT_LENGTH),
+            _posts.status,
+            _posts.created_at,
+            _posts.listed_at,
+            _spaces.visibility,
+            _space_members.id.is_not(None).label("in_space"),
+        )
+        .join(User.__table__, _users.id == _posts.author_id)
+        .join(
+            Space.__table__,
+            and_(_spaces.id == _posts.space_id, _spaces.org_id == bindparam("org_id")),
+        )
+        .outerjoin(
+            SpaceMembership.__table__,
+            and_(
+                _space_members.space_id == _posts.space_id,
+                _space_members.user_id == bindparam("user_id"),
+            ),
+        )
+        .where(
+            _posts.org_id == bindparam("org_id"), _posts.space_id == bindparam("space_id"), listed
+        )
+        .order_by(_posts.listed_at.desc(), _posts.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if searching:
+        pattern = bindparam("pattern", type_=_posts.title.type)
+        query = query.where(
+            or_(
+                _posts.title.ilike(pattern, escape=LIKE_ESCAPE),
+                _posts.body.ilike(pattern, escape=LIKE_ESCAPE),
+            )
+        )
+    if paging:
+        after = tuple_(
+            bindparam("after_listed_at", type_=_posts.listed_at.type),
+            bindparam("after_id", type_=_posts.id.type),
+        )
+        query = query.where(tuple_(_posts.listed_at, _posts.id) < after)
+    return query
 
 
 async def posts_page(
@@ -144,42 +202,20 @@ async def posts_page(
     page and what deciding on it needs come in one query; the access is None when the
     page is empty (the caller then asks the spaces service).
     """
-    query = (
-        select(
-            Post.id,
-            Post.space_id,
-            Post.author_id,
-            User.display_name,
-            Post.title,
-            func.substr(Post.body, 1, EXCERPT_LENGTH),
-            Post.status,
-            Post.created_at,
-            Post.listed_at,
-            Space.visibility,
-            SpaceMembership.id.is_not(None).label("in_space"),
-        )
-        .join(User, User.id == Post.author_id)
-        .join(Space, and_(Space.id == Post.space_id, Space.org_id == context.org_id))
-        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
-        .where(
-            Post.org_id == context.org_id,
-            Post.space_id == space_id,
-            _listed(context, with_own_drafts),
-        )
-        .order_by(Post.listed_at.desc(), Post.id.desc())
-        .limit(limit)
+    query = _page_statement(
+        with_own_drafts=with_own_drafts, searching=bool(search), paging=after is not None
     )
+    parameters: dict[str, Any] = {
+        "org_id": context.org_id,
+        "space_id": space_id,
+        "user_id": context.user_id,
+        "limit": limit,
+    }
     if search:
-        pattern = _like_pattern(search)
-        query = query.where(
-            or_(
-                Post.title.ilike(pattern, escape=LIKE_ESCAPE),
-                Post.body.ilike(pattern, escape=LIKE_ESCAPE),
-            )
-        )
+        parameters["pattern"] = _like_pattern(search)
     if after is not None:
-        query = query.where(tuple_(Post.listed_at, Post.id) < tuple_(*after))
-    rows = (await db.execute(query)).all()
+        parameters["after_listed_at"], parameters["after_id"] = after
+    rows = (await db.execute(query, parameters)).all()
     access = _space_access(rows[0]) if rows else None
     return [PostSummaryRow(*row[:9]) for row in rows], access
 
