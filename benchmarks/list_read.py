@@ -1,22 +1,26 @@
 """An authenticated list read with every layer on, against a bare handler doing the same query.
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-        uv run python -m benchmarks.list_read [--seconds 10] [--rounds 3] [--rate 400]
+        uv run python -m benchmarks.list_read [--seconds 10] [--rounds 3] [--rate 400] \\
+        [--workers 1 2] [--client wrk|python]
 
 Makes a scratch database next to the one DATABASE_URL names (dropped at the end), seeds
 an org, a member with a session and an open space with 50 published posts, and starts
-two single-process uvicorn servers on 127.0.0.1:
+two uvicorn servers on 127.0.0.1, each with 1 and then 2 worker processes (`--workers`):
 
 - the real app, configured as in production behind a TLS proxy (every middleware, the
   session cookie, the org policy, the rate limiter; Redis when REDIS_URL is set), serving
   `GET /api/v1/orgs/{org}/spaces/{space}/posts?limit=20`;
 - `benchmarks/bare_list_app.py`: FastAPI running the same SELECT, nothing else.
 
-It reports, per server, the median over rounds of the closed-loop throughput (wrk, 32
-connections; `apt-get install wrk`) and of p50/p95 latency at a fixed arrival rate (an
-open-loop client here, latency counted from each request's scheduled time), and the
-ratio of the two throughputs. The numbers are ratios and medians because this machine
-is noisy; run it on a quiet one.
+It reports, per server and worker count, the median over rounds of the closed-loop
+throughput (wrk, 32 connections; `apt-get install wrk`) and of p50/p95 latency at a
+fixed arrival rate (an open-loop client here, latency counted from each request's
+scheduled time), the ratio of the two throughputs, and how the app's throughput grows
+from 1 to 2 workers. The numbers are ratios and medians because this machine is noisy;
+run it on a quiet one. `--client python` replaces wrk by a closed-loop client of this
+file (slower, so it takes CPU from the servers): for the smoke run in the tests, not for
+figures.
 """
 
 from __future__ import annotations
@@ -102,10 +106,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(target: str, env: dict[str, str]) -> Iterator[int]:
+def server(target: str, env: dict[str, str], workers: int = 1) -> Iterator[int]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+               "--port", str(port), "--no-access-log", "--log-level", "warning",
+               "--workers", str(workers)]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL
     )
@@ -138,10 +143,17 @@ def wrk_throughput(url: str, headers: dict[str, str], seconds: int) -> float:
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+CLOSED_LOOP_CONNECTIONS = 32
 
 
-async def _one_request(request: bytes, pool: asyncio.Queue[Connection]) -> None:
-    reader, writer = await pool.get()
+def request_bytes(path: str, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {headers['Host']}"]
+    lines += [f"{name}: {value}" for name, value in headers.items() if name != "Host"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _exchange(request: bytes, connection: Connection) -> None:
+    reader, writer = connection
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     if not head.startswith(b"HTTP/1.1 200"):
@@ -150,15 +162,42 @@ async def _one_request(request: bytes, pool: asyncio.Queue[Connection]) -> None:
     if length is None:
         raise SystemExit("an answer without Content-Length")
     await reader.readexactly(int(length.group(1)))
-    pool.put_nowait((reader, writer))
+
+
+async def _one_request(request: bytes, pool: asyncio.Queue[Connection]) -> None:
+    connection = await pool.get()
+    await _exchange(request, connection)
+    pool.put_nowait(connection)
+
+
+async def closed_loop_throughput(
+    port: int, path: str, headers: dict[str, str], seconds: float
+) -> float:
+    """Requests/s of CLOSED_LOOP_CONNECTIONS clients each sending the next request as
+    soon as the last is answered (wrk's loop, in Python)."""
+    request = request_bytes(path, headers)
+    loop = asyncio.get_running_loop()
+    answered = 0
+
+    async def client(deadline: float) -> None:
+        nonlocal answered
+        connection = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while loop.time() < deadline:
+                await _exchange(request, connection)
+                answered += 1
+        finally:
+            connection[1].close()
+
+    started = loop.time()
+    await asyncio.gather(*(client(started + seconds) for _ in range(CLOSED_LOOP_CONNECTIONS)))
+    return answered / (loop.time() - started)
 
 
 async def fixed_rate_latencies(
     port: int, path: str, headers: dict[str, str], rate: int, seconds: int
 ) -> list[float]:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {headers.pop('Host')}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    request = request_bytes(path, headers)
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(64):
         pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
@@ -186,12 +225,14 @@ def percentile(values: list[float], share: float) -> float:
 def measure(
     port: int, path: str, headers: dict[str, str], args: argparse.Namespace
 ) -> dict[str, float]:
-    url = f"http://127.0.0.1:{port}{path}"
-    wrk_throughput(url, headers, 2)  # warm-up
-    rps = wrk_throughput(url, headers, args.seconds)
-    latencies = asyncio.run(
-        fixed_rate_latencies(port, path, dict(headers), args.rate, args.seconds)
-    )
+    if args.client == "wrk":
+        url = f"http://127.0.0.1:{port}{path}"
+        wrk_throughput(url, headers, 2)  # warm-up
+        rps = wrk_throughput(url, headers, args.seconds)
+    else:
+        asyncio.run(closed_loop_throughput(port, path, headers, 1))  # warm-up
+        rps = asyncio.run(closed_loop_throughput(port, path, headers, args.seconds))
+    latencies = asyncio.run(fixed_rate_latencies(port, path, headers, args.rate, args.seconds))
     return {"rps": rps, "p50_ms": percentile(latencies, 0.5) * 1000,
             "p95_ms": percentile(latencies, 0.95) * 1000}  # fmt: skip
 
@@ -201,9 +242,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=int, default=400)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install wrk")
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (apt-get install wrk), or use --client python")
+    if "DATABASE_URL" not in os.environ:
+        raise SystemExit("set DATABASE_URL to a PostgreSQL server (postgresql+asyncpg://...)")
     base_url = make_url(os.environ["DATABASE_URL"])
     scratch = base_url.set(database=f"bench_{secrets.token_hex(4)}").render_as_string(False)
     asyncio.run(run_admin("create", scratch))
@@ -230,12 +275,15 @@ def run_rounds(args: argparse.Namespace, database_url: str, seeded: Seeded) -> R
     full_headers = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https",
                     "Cookie": f"__Host-session={seeded.session_token}"}  # fmt: skip
     bare_path = f"/posts?org_id={seeded.org_id}&space_id={seeded.space_id}&limit=20"
-    results: Results = {"full": [], "bare": []}
+    results: Results = {}
     for _ in range(args.rounds):
-        with server("app.main:app", env) as port:
-            results["full"].append(measure(port, full_path, full_headers, args))
-        with server("benchmarks.bare_list_app:app", env) as port:
-            results["bare"].append(measure(port, bare_path, {"Host": "127.0.0.1"}, args))
+        for workers in args.workers:
+            with server("app.main:app", env, workers) as port:
+                run = measure(port, full_path, full_headers, args)
+                results.setdefault(f"full w{workers}", []).append(run)
+            with server("benchmarks.bare_list_app:app", env, workers) as port:
+                run = measure(port, bare_path, {"Host": "127.0.0.1"}, args)
+                results.setdefault(f"bare w{workers}", []).append(run)
     return results
 
 
@@ -243,9 +291,15 @@ def report(results: Results) -> None:
     medians = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]}
                for name, runs in results.items()}  # fmt: skip
     for name, values in medians.items():
-        print(f"{name:5s} {values['rps']:8.0f} req/s   p50 {values['p50_ms']:6.2f} ms"
+        print(f"{name:8s} {values['rps']:8.0f} req/s   p50 {values['p50_ms']:6.2f} ms"
               f"   p95 {values['p95_ms']:6.2f} ms at the fixed rate")  # fmt: skip
-    print(f"throughput ratio full/bare: {medians['full']['rps'] / medians['bare']['rps']:.2f}")
+    workers = sorted({int(name.partition(" w")[2]) for name in medians})
+    for count in workers:
+        ratio = medians[f"full w{count}"]["rps"] / medians[f"bare w{count}"]["rps"]
+        print(f"throughput ratio full/bare, {count} worker(s): {ratio:.2f}")
+    if 1 in workers and 2 in workers:
+        scaling = medians["full w2"]["rps"] / medians["full w1"]["rps"]
+        print(f"full app 1 -> 2 workers: x{scaling:.2f}")
 
 
 if __name__ == "__main__":
