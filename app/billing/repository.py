@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.authz.org_context import OrgScope
 from app.billing.models import BillingAccount, BillingPlan, StripeEvent
 from app.core.clock import now
-from app.orgs.models import Membership
+from app.orgs.models import Membership, Org
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,30 @@ async def set_event_outcome(db: AsyncSession, event_id: str, outcome: str) -> No
     event = await db.get(StripeEvent, event_id)
     if event is not None:
         event.outcome = outcome
+
+
+@dataclass(frozen=True)
+class OwnStandingRow:
+    org_id: uuid.UUID
+    org_name: str
+    payment_status: str
+    current_period_end: datetime | None
+    sells_membership: bool
+    has_customer: bool
+
+
+async def standings_of_user(db: AsyncSession, user_id: uuid.UUID) -> list[OwnStandingRow]:
+    """The caller's own memberships with their payment standing, every org at once (no org
+    context: like `app.orgs.repository.orgs_of_user`, this is the caller's own list)."""
+    query = (
+        select(
+            Org.id, Org.name, Membership.payment_status, BillingAccount.current_period_end,
+            BillingPlan.org_id.is_not(None), BillingAccount.customer_id.is_not(None),
+        )
+        .join(Membership, Membership.org_id == Org.id)
+        .outerjoin(BillingAccount, BillingAccount.membership_id == Membership.id)
+        .outerjoin(BillingPlan, BillingPlan.org_id == Org.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Org.name, Org.id)
+    )  # fmt: skip
+    return [OwnStandingRow(*row) for row in (await db.execute(query)).all()]

@@ -59,3 +59,11 @@ class MyMembershipOut(BaseModel):
     @property
     def may_join(self) -> bool:
         return self.org_sells_membership and not grants_paid_access(self.payment_status)
+
+
+class OwnStandingOut(BaseModel):
+    """One of the caller's orgs on their settings page: the org and their standing in it."""
+
+    org_id: uuid.UUID
+    org_name: str
+    membership: MyMembershipOut

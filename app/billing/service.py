@@ -20,6 +20,7 @@ from app.billing import repository
 from app.billing.schemas import (
     MemberBillingOut,
     MyMembershipOut,
+    OwnStandingOut,
     PlanOut,
     PlanUpdate,
     RedirectOut,
@@ -133,6 +134,23 @@ class BillingService:
             current_period_end=row.current_period_end if row else None,
             has_billing_account=account is not None and account.customer_id is not None,
         )
+
+    async def my_standings(self, user_id: uuid.UUID) -> list[OwnStandingOut]:
+        """The caller's own payment standing in each of their orgs, for the settings page."""
+        rows = await repository.standings_of_user(self.db, user_id)
+        return [
+            OwnStandingOut(
+                org_id=row.org_id,
+                org_name=row.org_name,
+                membership=MyMembershipOut(
+                    org_sells_membership=row.sells_membership,
+                    payment_status=PaymentStatus(row.payment_status),
+                    current_period_end=row.current_period_end,
+                    has_billing_account=row.has_customer,
+                ),
+            )
+            for row in rows
+        ]
 
     def _audit(self, context: OrgContext, action: str, details: dict[str, Any]) -> None:
         record_event(

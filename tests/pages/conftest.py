@@ -1,3 +1,23 @@
-from tests.support.stripe_standin import stripe_standin
+"""Fixtures of the page tests: the local Stripe stand-in, and the app pointed at it."""
 
-__all__ = ["stripe_standin"]
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from tests.support.stripe_standin import StripeStandin, stripe_standin
+
+__all__ = ["stripe_configured", "stripe_standin"]
+
+
+@pytest.fixture
+def stripe_configured(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, stripe_standin: StripeStandin
+) -> None:
+    monkeypatch.setattr(
+        app.state.settings, "stripe_secret_key", SecretStr("sk_test_" + secrets.token_hex(16))
+    )
+    monkeypatch.setattr(app.state.settings, "stripe_api_base", stripe_standin.base_url)

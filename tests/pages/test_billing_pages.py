@@ -3,14 +3,12 @@ member's own membership; the org page shows the member's payment status."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from pydantic import SecretStr
 from sqlalchemy import update
 
 from app.billing.models import BillingAccount
@@ -31,16 +29,6 @@ async def coach(new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink) -> 
     client = new_client()
     await verified_member(client, smtp_sink, "coach.billing@example.org", name="Coach Billing")
     return client
-
-
-@pytest.fixture
-def stripe_configured(
-    app: FastAPI, monkeypatch: pytest.MonkeyPatch, stripe_standin: StripeStandin
-) -> None:
-    monkeypatch.setattr(
-        app.state.settings, "stripe_secret_key", SecretStr("sk_test_" + secrets.token_hex(16))
-    )
-    monkeypatch.setattr(app.state.settings, "stripe_api_base", stripe_standin.base_url)
 
 
 async def priced_org(client: AsyncClient) -> str:
