@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.authz.permissions import Permission
 from app.authz.policies import CurrentUser, OrgMember
 from app.billing.endpoints import Billing
 from app.core.errors import AppError
@@ -53,6 +54,7 @@ async def org_home(
         request, "org.html", user=org, org=await orgs.org(org), spaces=[space_out(r) for r in rows],
         next_cursor=next_cursor, membership=await billing.my_membership(org),
         payment_words=PAYMENT_WORDS, checkout=checkout,
+        coach=org.may(Permission.MEMBERS_MANAGE),
     )  # fmt: skip
 
 

@@ -1,0 +1,150 @@
+"""Coach/admin pages through HTTP: members and roles, invites, the audit log, reached
+only by admins and owners, through the services the API's admin routes use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from httpx import AsyncClient
+
+from tests.pages.forms import submit
+from tests.support.accounts import mailed_token, verified_member
+from tests.support.orgs import create_org, invite
+from tests.support.smtp_sink import SmtpSink
+
+MEMBER = "admin.pages.member@example.org"
+
+
+@dataclass
+class Circle:
+    org_id: str
+    owner: AsyncClient
+    member: AsyncClient
+    member_id: str
+
+
+@pytest.fixture
+async def circle(new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink) -> Circle:
+    owner, member = new_client(), new_client()
+    await verified_member(owner, smtp_sink, "admin.pages.owner@example.org", name="Coach")
+    org_id = await create_org(owner, name="Admin Circle", slug="admin-circle")
+    joined = await verified_member(member, smtp_sink, MEMBER, name="Mo <i>Member</i>")
+    await invite(owner, org_id, MEMBER)
+    token = await mailed_token(smtp_sink, MEMBER, "invite")
+    accepted = await member.post("/api/v1/invites/accept", json={"token": token})
+    assert accepted.status_code == 200, accepted.text
+    return Circle(org_id, owner, member, joined.user_id)
+
+
+async def role_of(circle: Circle) -> str:
+    answer = await circle.owner.get(f"/api/v1/orgs/{circle.org_id}/members/{circle.member_id}")
+    role: str = answer.json()["role"]
+    return role
+
+
+async def test_the_org_page_links_the_coach_tools_for_the_owner(circle: Circle) -> None:
+    page = (await circle.owner.get(f"/orgs/{circle.org_id}")).text
+
+    assert f'href="/orgs/{circle.org_id}/admin/members"' in page
+    assert f'href="/orgs/{circle.org_id}/admin/invites"' in page
+    assert f'href="/orgs/{circle.org_id}/admin/audit-log"' in page
+
+
+async def test_the_org_page_shows_no_coach_tools_to_a_member(circle: Circle) -> None:
+    page = (await circle.member.get(f"/orgs/{circle.org_id}")).text
+
+    assert "/admin/" not in page
+
+
+async def test_a_member_opening_the_admin_members_page_is_refused(circle: Circle) -> None:
+    answer = await circle.member.get(f"/orgs/{circle.org_id}/admin/members")
+
+    assert answer.status_code == 403
+    assert answer.headers["cache-control"] == "no-store"
+    assert "Not allowed" in answer.text
+
+
+async def test_the_owner_changes_a_members_role_through_the_page(circle: Circle) -> None:
+    page = f"/orgs/{circle.org_id}/admin/members"
+    action = f"{page}/{circle.member_id}/role"
+    assert "Mo &lt;i&gt;Member&lt;/i&gt;" in (await circle.owner.get(page)).text
+
+    answer = await submit(circle.owner, page, action, {"role": "moderator"})
+
+    assert answer.status_code == 303
+    assert await role_of(circle) == "moderator"
+
+
+async def test_making_a_member_owner_is_refused_in_words_on_the_page(circle: Circle) -> None:
+    page = f"/orgs/{circle.org_id}/admin/members"
+
+    answer = await submit(circle.owner, page, f"{page}/{circle.member_id}/role", {"role": "owner"})
+
+    assert answer.status_code == 403
+    assert 'role="alert"' in answer.text
+    assert "<h1>Manage members</h1>" in answer.text
+    assert await role_of(circle) == "member"
+
+
+async def test_a_removed_member_no_longer_sees_the_org(circle: Circle) -> None:
+    page = f"/orgs/{circle.org_id}/admin/members"
+
+    answer = await submit(circle.owner, page, f"{page}/{circle.member_id}/remove", {})
+
+    assert answer.status_code == 303
+    assert (await circle.member.get(f"/orgs/{circle.org_id}")).status_code == 404
+
+
+async def test_an_invite_sent_from_the_page_carries_its_role_and_spaces(
+    circle: Circle, smtp_sink: SmtpSink
+) -> None:
+    space = await circle.owner.post(
+        f"/api/v1/orgs/{circle.org_id}/spaces",
+        json={"name": "Inner <b>room</b>", "description": "", "visibility": "private"},
+    )
+    space_id = space.json()["id"]
+    page = f"/orgs/{circle.org_id}/admin/invites"
+    assert "Inner &lt;b&gt;room&lt;/b&gt;" in (await circle.owner.get(page)).text
+    fields = {"email": "invited.pages@example.org", "role": "moderator", "space_ids": space_id}
+
+    answer = await submit(circle.owner, page, page, fields)
+
+    assert answer.status_code == 303
+    assert await mailed_token(smtp_sink, "invited.pages@example.org", "invite")
+    listed = (await circle.owner.get(f"/api/v1/orgs/{circle.org_id}/invites")).json()["items"]
+    [sent] = [i for i in listed if i["email"] == "invited.pages@example.org"]
+    assert (sent["role"], sent["space_ids"]) == ("moderator", [space_id])
+
+
+async def test_a_bad_invite_address_shows_the_form_again_with_the_input(circle: Circle) -> None:
+    page = f"/orgs/{circle.org_id}/admin/invites"
+
+    answer = await submit(circle.owner, page, page, {"email": "not-an-address", "role": "admin"})
+
+    assert answer.status_code == 422
+    assert 'value="not-an-address"' in answer.text
+    assert '<option value="admin" selected>' in answer.text
+
+
+async def test_a_revoked_invite_leaves_the_list(circle: Circle) -> None:
+    sent = await invite(circle.owner, circle.org_id, "revoked.pages@example.org")
+    page = f"/orgs/{circle.org_id}/admin/invites"
+    assert "revoked.pages@example.org" in (await circle.owner.get(page)).text
+
+    answer = await submit(circle.owner, page, f"{page}/{sent['id']}/revoke", {})
+
+    assert answer.status_code == 303
+    assert "revoked.pages@example.org" not in (await circle.owner.get(page)).text
+
+
+async def test_the_audit_log_page_shows_a_role_change(circle: Circle) -> None:
+    members = f"/orgs/{circle.org_id}/admin/members"
+    await submit(circle.owner, members, f"{members}/{circle.member_id}/role", {"role": "admin"})
+
+    page = await circle.owner.get(f"/orgs/{circle.org_id}/admin/audit-log")
+
+    assert page.status_code == 200
+    assert "<h1>Audit log</h1>" in page.text
+    assert "<strong>member.role_changed</strong>" in page.text
