@@ -95,16 +95,9 @@ class InviteService:
             raise AlreadyMember()
         await self._cap_invite_mail(context, email)
         await repository.revoke_pending_invites_for(self.db, context, email)
-        invite = Invite(
-            id=uuid.uuid4(),
-            org_id=context.org_id,
-            email=email,
-            role=role,
-            space_ids=[str(space_id) for space_id in dict.fromkeys(space_ids)],
-            invited_by=context.user_id,
-            expires_at=now() + INVITE_LIFETIME,
+        invite = repository.add_invite(
+            self.db, context, email, role, space_ids, expires_at=now() + INVITE_LIFETIME
         )
-        self.db.add(invite)
         await self._mail_invite(context, invite)
         record_event(
             self.db, "invite.created", self.meta, org_id=context.org_id,

@@ -127,6 +127,28 @@ def add_membership(db: AsyncSession, scope: OrgScope, user_id: uuid.UUID, role: 
 # -- invites ----------------------------------------------------------------------------
 
 
+def add_invite(
+    db: AsyncSession,
+    context: OrgContext,
+    email: str,
+    role: Role,
+    space_ids: list[uuid.UUID],
+    expires_at: datetime,
+) -> Invite:
+    """An invite from the caller into the context's org (each space named once)."""
+    invite = Invite(
+        id=uuid.uuid4(),
+        org_id=context.org_id,
+        email=email,
+        role=role,
+        space_ids=[str(space_id) for space_id in dict.fromkeys(space_ids)],
+        invited_by=context.user_id,
+        expires_at=expires_at,
+    )
+    db.add(invite)
+    return invite
+
+
 async def invite(db: AsyncSession, context: OrgContext, invite_id: uuid.UUID) -> Invite | None:
     result = await db.execute(
         select(Invite).where(Invite.id == invite_id, Invite.org_id == context.org_id)

@@ -20,6 +20,7 @@ from app.accounts.models import User
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.rules import SpaceAccess
+from app.core.clock import now
 from app.orgs.models import Membership, grants_paid_access
 from app.posts.models import Comment, Post, PostStatus
 from app.posts.schemas import EXCERPT_LENGTH
@@ -347,3 +348,25 @@ async def reply_recipient(
         payment_active=grants_paid_access(row.payment_status),
         space=SpaceAccess(visibility=post.space.visibility, is_member=bool(row.in_space)),
     )
+
+
+def add_post(
+    db: AsyncSession, context: OrgContext, space_id: uuid.UUID, title: str, body: str, status: str
+) -> uuid.UUID:
+    """A post by the caller in one of the context's org's spaces; its id."""
+    post = Post(
+        id=uuid.uuid4(), org_id=context.org_id, space_id=space_id, author_id=context.user_id,
+        title=title, body=body, status=status, listed_at=now(),
+    )  # fmt: skip
+    db.add(post)
+    return post.id
+
+
+def add_comment(db: AsyncSession, context: OrgContext, post_id: uuid.UUID, body: str) -> uuid.UUID:
+    """A comment by the caller on a post of the context's org; its id."""
+    comment = Comment(
+        id=uuid.uuid4(), org_id=context.org_id, post_id=post_id, author_id=context.user_id,
+        body=body,
+    )  # fmt: skip
+    db.add(comment)
+    return comment.id

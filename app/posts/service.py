@@ -26,7 +26,7 @@ from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
-from app.posts.models import Comment, Post, PostStatus
+from app.posts.models import PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import PostCreate, PostUpdate
 from app.spaces.service import readable_space, require_readable
@@ -92,21 +92,13 @@ class PostService:
     async def create(self, context: OrgContext, space_id: uuid.UUID, body: PostCreate) -> PostRow:
         """Whoever may read a space's content may post in it; an open space needs no joining."""
         await readable_space(self.db, context, space_id)
-        post = Post(
-            id=uuid.uuid4(),
-            org_id=context.org_id,
-            space_id=space_id,
-            author_id=context.user_id,
-            title=body.title,
-            body=body.body,
-            status=body.status,
-            listed_at=now(),
+        post_id = repository.add_post(
+            self.db, context, space_id, body.title, body.body, body.status
         )
-        self.db.add(post)
         # Answer from what was written: read inside the transaction, then commit, so a
         # committed write is never answered with an error (a retry would duplicate it).
         await self.db.flush()
-        row = await self._visible_post(context, post.id)
+        row = await self._visible_post(context, post_id)
         await self.db.commit()
         return row
 
@@ -171,14 +163,10 @@ class PostService:
         post = await self._visible_post(context, post_id)
         if post.status != PostStatus.PUBLISHED:
             raise NotPublished()
-        comment = Comment(
-            id=uuid.uuid4(), org_id=context.org_id, post_id=post_id,
-            author_id=context.user_id, body=body,
-        )  # fmt: skip
-        self.db.add(comment)
+        comment_id = repository.add_comment(self.db, context, post_id, body)
         await self._notify_author(context, post, body)
         await self.db.flush()
-        row = await repository.comment(self.db, context, comment.id)
+        row = await repository.comment(self.db, context, comment_id)
         await self.db.commit()
         return row
 

@@ -172,6 +172,18 @@ async def is_org_member(db: AsyncSession, context: OrgContext, user_id: uuid.UUI
     return (await db.execute(query)).first() is not None
 
 
+def add_space(
+    db: AsyncSession, context: OrgContext, name: str, description: str | None, visibility: str
+) -> uuid.UUID:
+    """A space of the context's org, created by the caller; its id."""
+    space = Space(
+        id=uuid.uuid4(), org_id=context.org_id, name=name, description=description,
+        visibility=visibility, created_by=context.user_id,
+    )  # fmt: skip
+    db.add(space)
+    return space.id
+
+
 def add_member(
     db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:

@@ -29,7 +29,7 @@ from app.core.pagination import cut_page, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.spaces import repository
-from app.spaces.models import Space, Visibility
+from app.spaces.models import Visibility
 from app.spaces.repository import SpaceMemberRow, SpaceRow
 from app.spaces.schemas import SpaceCreate, SpaceMemberOut, SpaceOut, SpaceUpdate
 
@@ -123,20 +123,14 @@ class SpaceService:
 
     async def create(self, context: OrgContext, body: SpaceCreate) -> SpaceRow:
         """The creator is its first member, so a new private space is not locked to them."""
-        space = Space(
-            id=uuid.uuid4(),
-            org_id=context.org_id,
-            name=body.name,
-            description=body.description,
-            visibility=body.visibility,
-            created_by=context.user_id,
+        space_id = repository.add_space(
+            self.db, context, body.name, body.description, body.visibility
         )
-        self.db.add(space)
         await self.db.flush()
-        repository.add_member(self.db, context, space.id, context.user_id)
-        self._record(context, "space.created", space.id, details={"visibility": body.visibility})
+        repository.add_member(self.db, context, space_id, context.user_id)
+        self._record(context, "space.created", space_id, details={"visibility": body.visibility})
         await self.db.commit()
-        return await visible_space(self.db, context, space.id)
+        return await visible_space(self.db, context, space_id)
 
     async def spaces(
         self, context: OrgContext, limit: int, cursor: str | None
