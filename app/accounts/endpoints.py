@@ -34,13 +34,14 @@ from app.accounts.schemas import (
 from app.accounts.service import AccountService, NewSession, PasswordRejected
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
+from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures, rate_limiter_of
 from app.mail.caps import MailCaps
 
 auth_router = api_router(prefix="/auth", tags=["accounts"])
-me_router = api_router(prefix="/me", tags=["me"])
+me_router = api_router(prefix="/me", tags=["accounts"])
 
 SIGNUP_ACCEPTED = Accepted(message="Check your inbox: we have sent a link to that address.")
 LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on its way.")
@@ -88,7 +89,11 @@ def logged_in(response: Response, settings: AppSettings, new: NewSession) -> Log
 
 
 @auth_router.post(
-    "/signup", status_code=status.HTTP_202_ACCEPTED, dependencies=[limited("signup_ip")]
+    "/signup",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[limited("signup_ip")],
+    summary="Sign up",
+    response_description="Always the same answer, whether or not the address is taken.",
 )
 async def signup(
     _: PublicRoute,
@@ -98,22 +103,51 @@ async def signup(
     response: Response,
     settings: AppSettings,
 ) -> Accepted:
+    """Create an account and mail a verification link to the address.
+
+    The answer is the same whether or not the address already has an account (its
+    owner is sent a notice instead), so nobody learns who is signed up. The account
+    can log in once the link has been opened: see `POST /auth/verify-email`. A weak
+    password is refused with 422."""
     await enforce_limit(request, "signup_account", body.email)
     proof = await accounts.signup(body.email, body.password, body.display_name)
     set_signup_browser_cookie(response, settings, proof)
     return SIGNUP_ACCEPTED
 
 
-@auth_router.post("/verify-email", dependencies=[limited("token_exchange_ip")])
+@auth_router.post(
+    "/verify-email",
+    dependencies=[limited("token_exchange_ip")],
+    summary="Confirm the email address",
+    responses=errors(400, 404, notes=TOKEN_NOTES),
+)
 async def verify_email(
     _: PublicRoute, request: Request, body: TokenRequest, accounts: Accounts, settings: AppSettings
 ) -> Me:
-    """Outside the browser that signed up, the password chosen there is discarded."""
+    """Confirm the address with the token from the verification mail
+    (`/verify-email#token=...`), and answer the account.
+
+    Opened in the browser that signed up, the account keeps the password chosen there.
+    Opened anywhere else, that password is discarded (someone else may have signed up
+    with this address): log in with a magic link or reset the password."""
     verified = await accounts.verify_email(body.token, signup_browser_proof(request, settings))
     return me_of(verified.user)
 
 
-@auth_router.post("/login", dependencies=[limited("login_ip")])
+@auth_router.post(
+    "/login",
+    dependencies=[limited("login_ip")],
+    summary="Log in with email and password",
+    responses=errors(
+        401,
+        notes={
+            401: "The email or password is not correct (`invalid_credentials`).",
+            403: "The password is right but the address is not confirmed yet "
+            "(`email_not_verified`); a new link is mailed at most every five minutes. "
+            "Or the Origin is wrong.",
+        },
+    ),
+)
 async def login(
     _: PublicRoute,
     request: Request,
@@ -122,7 +156,12 @@ async def login(
     response: Response,
     settings: AppSettings,
 ) -> LoggedIn:
-    """Wrong passwords slow an account down (per address first), see app.core.ratelimit."""
+    """Start a session: the answer sets the session cookie and the `csrf_token` cookie,
+    and carries the same `csrf_token` for the `X-CSRF-Token` header of later calls.
+
+    Any wrong email and password pair is the same 401. Repeated wrong passwords for
+    one account are throttled (429 with `Retry-After`), first from the address that
+    sends them."""
     async with password_guesses_counted(request, body.email):
         proof = signup_browser_proof(request, settings)
         new_session = await accounts.login(body.email, body.password, proof)
@@ -131,17 +170,27 @@ async def login(
 
 
 @auth_router.post(
-    "/magic-link", status_code=status.HTTP_202_ACCEPTED, dependencies=[limited("magic_link_ip")]
+    "/magic-link",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[limited("magic_link_ip")],
+    summary="Mail a login link",
 )
 async def request_magic_link(
     _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
 ) -> Accepted:
+    """Mail a one-time login link (`/magic-link#token=...`) to the address, if an
+    account uses it. The answer is the same either way."""
     await enforce_limit(request, "magic_link_account", body.email)
     await accounts.request_magic_link(body.email)
     return LINK_ACCEPTED
 
 
-@auth_router.post("/magic-link/consume", dependencies=[limited("token_exchange_ip")])
+@auth_router.post(
+    "/magic-link/consume",
+    dependencies=[limited("token_exchange_ip")],
+    summary="Log in with a mailed link",
+    responses=errors(400, 404, notes=TOKEN_NOTES),
+)
 async def consume_magic_link(
     _: PublicRoute,
     body: TokenRequest,
@@ -149,6 +198,9 @@ async def consume_magic_link(
     response: Response,
     settings: AppSettings,
 ) -> LoggedIn:
+    """Exchange the token of a login link for a session, as `POST /auth/login` does.
+
+    The link works once. It also confirms the address of an account not yet verified."""
     return logged_in(response, settings, await accounts.consume_magic_link(body.token))
 
 
@@ -156,10 +208,13 @@ async def consume_magic_link(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[limited("password_reset_ip")],
+    summary="Mail a password reset link",
 )
 async def request_password_reset(
     _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
 ) -> Accepted:
+    """Mail a password reset link (`/reset-password#token=...`) to the address, if an
+    account uses it. The answer is the same either way."""
     await enforce_limit(request, "password_reset_account", body.email)
     await accounts.request_password_reset(body.email)
     return LINK_ACCEPTED
@@ -169,6 +224,8 @@ async def request_password_reset(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[limited("token_exchange_ip")],
+    summary="Set a new password with a reset link",
+    responses=errors(400, 404, notes=TOKEN_NOTES),
 )
 async def confirm_password_reset(
     _: PublicRoute,
@@ -177,11 +234,15 @@ async def confirm_password_reset(
     response: Response,
     settings: AppSettings,
 ) -> None:
+    """Set a new password with the token from the reset mail.
+
+    Every session of the account ends (log in again) and every other mailed link stops
+    working. A weak password is refused with 422 and the link stays usable."""
     await accounts.confirm_password_reset(body.token, body.new_password)
     clear_session_cookies(response, settings)
 
 
-@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out")
 async def logout(
     _: PublicRoute,
     caller: MaybeUser,
@@ -189,41 +250,67 @@ async def logout(
     response: Response,
     settings: AppSettings,
 ) -> None:
-    """Ends the session on the server; with no live session it only clears the cookies."""
+    """End this session on the server and clear its cookies. Without a live session it
+    only clears the cookies, so it never fails for being logged out already."""
     if caller is not None:
         await accounts.logout(caller)
     clear_session_cookies(response, settings)
 
 
-@auth_router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/logout-all", status_code=status.HTTP_204_NO_CONTENT, summary="Log out everywhere"
+)
 async def logout_all(
     user: CurrentUser, accounts: Accounts, response: Response, settings: AppSettings
 ) -> None:
+    """End every session of the account, this one included, and void every link mailed
+    to it that is not used yet (a pending email change too)."""
     await accounts.logout_everywhere(user)
     clear_session_cookies(response, settings)
 
 
-@auth_router.post("/password-change", status_code=status.HTTP_204_NO_CONTENT)
+@auth_router.post(
+    "/password-change",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the password",
+    responses=errors(
+        429,
+        notes={
+            403: "The current password is not correct (`invalid_credentials`), or the "
+            "CSRF header or Origin is wrong.",
+            429: "Too many wrong current passwords; retry after `Retry-After` seconds.",
+        },
+    ),
+)
 async def change_password(
     user: CurrentUser, request: Request, body: PasswordChangeRequest, accounts: Accounts
 ) -> None:
-    """Guessing the current password here counts like wrong passwords at login."""
+    """Replace the password, given the current one. This session stays; every other
+    session ends and every mailed link not used yet stops working.
+
+    Wrong current passwords are throttled like wrong passwords at login."""
     async with password_guesses_counted(request, user.email):
         await accounts.change_password(user, body.current_password, body.new_password)
 
 
-@me_router.get("")
+@me_router.get("", summary="Read my account")
 async def read_me(user: CurrentUser, accounts: Accounts) -> Me:
+    """The logged-in caller's own account: address, display name, bio and whether the
+    address is confirmed."""
     return me_of(await accounts.profile(user))
 
 
-@me_router.patch("")
+@me_router.patch("", summary="Update my profile")
 async def update_me(user: CurrentUser, body: ProfileUpdate, accounts: Accounts) -> Me:
+    """Change the display name or the bio; a field left out keeps its value. The email
+    address changes through `POST /me/email-change`."""
     return me_of(await accounts.update_profile(user, body.display_name, body.bio))
 
 
-@me_router.get("/sessions")
+@me_router.get("/sessions", summary="List my sessions")
 async def list_sessions(user: CurrentUser, accounts: Accounts) -> SessionList:
+    """Every live session of the account, with where and when it was used; `current`
+    marks the one making this request."""
     sessions = await accounts.sessions(user)
     return SessionList(
         items=[
@@ -241,22 +328,61 @@ async def list_sessions(user: CurrentUser, accounts: Accounts) -> SessionList:
     )
 
 
-@me_router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me_router.delete(
+    "/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, summary="End a session"
+)
 async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accounts) -> None:
+    """Log one of the caller's sessions out, e.g. on a lost device. Another account's
+    session is a 404."""
     await accounts.end_session(user, session_id)
 
 
-@me_router.post("/email-change", status_code=status.HTTP_202_ACCEPTED)
+@me_router.post(
+    "/email-change",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask to change my email address",
+    responses=errors(
+        429,
+        notes={
+            403: "The current password is not correct (`invalid_credentials`), or the "
+            "CSRF header or Origin is wrong.",
+            422: "The request is not valid, e.g. the new address is the current one "
+            "(`same_email`); `details` names each field.",
+            429: RATE_LIMITED_PER_USER,
+        },
+    ),
+)
 async def request_email_change(
     user: CurrentUser, request: Request, body: EmailChangeRequest, accounts: Accounts
 ) -> Accepted:
+    """Mail a confirmation link (`/confirm-email#token=...`) to the new address and a
+    notice to the current one. The address changes only when the link is used:
+    `POST /me/email-change/confirm`. Needs the current password."""
     async with password_guesses_counted(request, user.email):
         await accounts.request_email_change(user, body.new_email, body.current_password)
     return Accepted(message="We have sent a confirmation link to the new address.")
 
 
-@me_router.post("/email-change/confirm", dependencies=[limited("token_exchange_ip")])
+@me_router.post(
+    "/email-change/confirm",
+    dependencies=[limited("token_exchange_ip")],
+    summary="Confirm a new email address",
+    responses=errors(
+        400,
+        404,
+        409,
+        notes={
+            **TOKEN_NOTES,
+            409: "The new address now belongs to another account (`email_taken`).",
+        },
+    ),
+)
 async def confirm_email_change(
     _: PublicRoute, caller: MaybeUser, body: TokenRequest, accounts: Accounts
 ) -> Me:
+    """Switch the account to the new address with the token mailed to it, and answer
+    the account. No login is needed: the link is the proof.
+
+    Every other session of the account ends. A link from before the last password
+    change does not work."""
     return me_of(await accounts.confirm_email_change(body.token, caller))

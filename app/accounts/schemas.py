@@ -5,46 +5,114 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from app.core.schemas import Bio, DisplayName, NormalizedEmail, Password, RequestBody, Token
+from app.core.schemas import (
+    Bio,
+    DisplayName,
+    NewPassword,
+    NormalizedEmail,
+    Password,
+    RequestBody,
+    Token,
+)
+
+FROM_THE_LINK = "the-token-after-token=-in-the-mailed-link"
 
 
 class SignupRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "password": "correct horse battery staple",
+                    "display_name": "Ada Lovelace",
+                }
+            ]
+        }
+    )
+
     email: NormalizedEmail
-    password: Password
+    password: NewPassword
     display_name: DisplayName
 
 
 class LoginRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct horse battery staple"}]
+        }
+    )
+
     email: NormalizedEmail
     password: Password
 
 
 class EmailRequest(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "ada@example.com"}]})
+
     email: NormalizedEmail
 
 
 class TokenRequest(RequestBody):
+    """The token from the fragment of a mailed link (`...#token=<this>`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"token": FROM_THE_LINK}]})
+
     token: Token
 
 
 class PasswordResetConfirm(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"token": FROM_THE_LINK, "new_password": "a new long passphrase"}]
+        }
+    )
+
     token: Token
-    new_password: Password
+    new_password: NewPassword
 
 
 class PasswordChangeRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "correct horse battery staple",
+                    "new_password": "a new long passphrase",
+                }
+            ]
+        }
+    )
+
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class EmailChangeRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "new_email": "ada@new.example.com",
+                    "current_password": "correct horse battery staple",
+                }
+            ]
+        }
+    )
+
     new_email: NormalizedEmail
     current_password: Password
 
 
 class ProfileUpdate(RequestBody):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"display_name": "Ada L.", "bio": "Writes about engines."}]}
+    )
+
     display_name: DisplayName | None = None
     bio: Bio | None = None
 

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 MAX_EMAIL_LENGTH = 254
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -50,12 +50,34 @@ def refuse_nul(value: str) -> str:
     return value
 
 
+# The JSON Schema of a type states what its validators refuse as far as JSON Schema can
+# (a client generator, or a fuzzer, then sends what is accepted); validation is unchanged.
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH}
+DISPLAY_NAME_SCHEMA = {"type": "string", "maxLength": 80, "pattern": ONE_LINE_PATTERN}
+NEW_PASSWORD_SCHEMA = {
+    "type": "string",
+    "minLength": 8,  # app.accounts.passwords.MIN_LENGTH and MAX_LENGTH
+    "maxLength": 128,
+    "description": "8 to 128 characters; not a commonly used password, not the email address.",
+}
+
 NormalizedEmail = Annotated[
-    str, StringConstraints(max_length=MAX_EMAIL_LENGTH), AfterValidator(normalize_email)
+    str,
+    StringConstraints(max_length=MAX_EMAIL_LENGTH),
+    AfterValidator(normalize_email),
+    WithJsonSchema(EMAIL_SCHEMA),
 ]
-DisplayName = Annotated[str, StringConstraints(max_length=80), AfterValidator(_trimmed_one_line)]
+DisplayName = Annotated[
+    str,
+    StringConstraints(max_length=80),
+    AfterValidator(_trimmed_one_line),
+    WithJsonSchema(DISPLAY_NAME_SCHEMA),
+]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Password = Annotated[str, StringConstraints(max_length=1024)]
+# A password being chosen: the policy (app.accounts.passwords) refuses more, with 422.
+NewPassword = Annotated[Password, WithJsonSchema(NEW_PASSWORD_SCHEMA)]
 
 # User text is stored exactly as written: no trimming, no markup processing.
 Bio = Annotated[str, StringConstraints(max_length=2000), AfterValidator(refuse_nul)]

@@ -22,6 +22,7 @@ from fastapi import Depends, Query
 from fastapi.responses import RedirectResponse
 
 from app.authz.policies import PublicRoute
+from app.core.api_docs import TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
 from app.core.ratelimit import limit_by_ip
@@ -33,26 +34,49 @@ router = api_router(tags=["mail"])
 TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
 
 
-@router.post("/unsubscribe", dependencies=[Depends(limit_by_ip("token_exchange_ip"))])
+@router.post(
+    "/unsubscribe",
+    dependencies=[Depends(limit_by_ip("token_exchange_ip"))],
+    summary="Unsubscribe with a mail's token",
+    responses=errors(400, notes=TOKEN_NOTES),
+)
 async def unsubscribe_from_page(
     body: UnsubscribeRequest, db: DbSession, settings: AppSettings, _: PublicRoute
 ) -> UnsubscribeResult:
+    """Stop one kind of notification mail (`category`) for the address the mail went
+    to. The token comes from the unsubscribe link in the mail's footer
+    (`/unsubscribe#token=...`); no login is needed. Unsubscribing twice is fine."""
     done = await unsubscribe(db, settings, body.token)
     return UnsubscribeResult(unsubscribed=True, category=done.category)
 
 
-@router.post("/unsubscribe/one-click")
+@router.post(
+    "/unsubscribe/one-click",
+    summary="Unsubscribe in one click (RFC 8058)",
+    responses=errors(400, notes=TOKEN_NOTES),
+)
 async def unsubscribe_one_click(
     token: TokenQuery, db: DbSession, settings: AppSettings, _: PublicRoute
 ) -> UnsubscribeResult:
+    """The `List-Unsubscribe` URL of notification mail, which mailbox providers POST to
+    when their user clicks "unsubscribe". The token is in the query string because the
+    POST carries nothing else; any body is ignored, and the Origin is not checked."""
     done = await unsubscribe(db, settings, token)
     return UnsubscribeResult(unsubscribed=True, category=done.category)
 
 
-@router.get("/unsubscribe/one-click", status_code=303)
+@router.get(
+    "/unsubscribe/one-click",
+    status_code=303,
+    summary="Open the unsubscribe page",
+    response_description="To the unsubscribe page, which asks before it unsubscribes.",
+    responses=errors(400, notes=TOKEN_NOTES),
+)
 async def open_unsubscribe_page(
     token: TokenQuery, settings: AppSettings, _: PublicRoute
 ) -> RedirectResponse:
+    """A mail client without one-click opens the `List-Unsubscribe` URL: this changes
+    nothing and redirects to the unsubscribe page with the token."""
     read_unsubscribe_token(settings.signing_key(), token)  # a bad link fails here, not later
     return RedirectResponse(
         f"{settings.public_url}{UNSUBSCRIBE_PAGE_PATH}#token={token}", status_code=303

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.schemas import RequestBody
 
@@ -10,6 +10,12 @@ MAX_TOKEN_LENGTH = 512
 
 
 class UnsubscribeRequest(RequestBody):
+    """The token from the unsubscribe link (`/unsubscribe#token=<this>`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "the-token-after-token=-in-the-footer-link"}]}
+    )
+
     token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)
 
 

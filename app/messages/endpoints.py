@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response, status
 
 from app.authz.policies import OrgMember
+from app.core.api_docs import RATE_LIMITED_PER_USER, Responses, errors
 from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit
@@ -69,37 +70,68 @@ def block_out(row: BlockRow) -> BlockOut:
     )
 
 
+BLOCKED_NOTE = (
+    "A participant blocked the caller, or the caller blocked them (`blocked`); or the CSRF "
+    "header or Origin is wrong."
+)
+
+
+def _existing(model: type, description: str) -> Responses:
+    return {200: {"model": model, "description": description}}
+
+
 def _created_or_existing(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("/conversations", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
+@router.post(
+    "/conversations",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Start a conversation",
+    responses={
+        **_existing(ConversationOut, "The existing conversation of the same participants."),
+        **errors(
+            notes={
+                403: BLOCKED_NOTE,
+                404: "A participant is not a member of this org.",
+                422: "The request is not valid, e.g. it names no one but the caller "
+                "(`no_other_participant`); `details` names each field.",
+            }
+        ),
+    },
+)
 async def open_conversation(
     org: OrgMember, body: ConversationCreate, messages: Messages, response: Response
 ) -> ConversationOut:
-    """201 with a new conversation, 200 with the existing one of the same participants."""
+    """Open a direct conversation with other members of the org (the caller is always
+    in it): 201 with a new one, 200 with the existing conversation of exactly the same
+    participants."""
     row, created = await messages.open(org, body.participant_ids)
     _created_or_existing(response, created)
     return conversation_out(row)
 
 
-@router.get("/conversations")
+@router.get("/conversations", summary="List my conversations")
 async def list_conversations(
     org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
 ) -> ConversationPage:
-    """The caller's conversations, latest activity first."""
+    """The caller's conversations in this org, latest activity first, a page at a
+    time."""
     rows, next_cursor = await messages.conversations(org, limit, cursor)
     return ConversationPage(items=[conversation_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", summary="Read a conversation")
 async def read_conversation(
     org: OrgMember, conversation_id: uuid.UUID, messages: Messages
 ) -> ConversationOut:
+    """A conversation's participants and last activity. One the caller is not in is a
+    404."""
     return conversation_out(await messages.conversation(org, conversation_id))
 
 
-@router.get("/conversations/{conversation_id}/messages")
+@router.get("/conversations/{conversation_id}/messages", summary="List a conversation's messages")
 async def list_messages(
     org: OrgMember,
     conversation_id: uuid.UUID,
@@ -107,7 +139,8 @@ async def list_messages(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> MessagePage:
-    """Newest first; the cursor pages back through the history."""
+    """The messages of a conversation the caller is in, newest first; `next_cursor`
+    pages back through the history."""
     rows, next_cursor = await messages.messages(org, conversation_id, limit, cursor)
     return MessagePage(items=[message_out(row) for row in rows], next_cursor=next_cursor)
 
@@ -116,6 +149,8 @@ async def list_messages(
     "/conversations/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
     dependencies=IDEMPOTENT,
+    summary="Send a message",
+    responses=errors(429, notes={403: BLOCKED_NOTE, 429: RATE_LIMITED_PER_USER}),
 )
 async def send_message(
     org: OrgMember,
@@ -124,29 +159,49 @@ async def send_message(
     messages: Messages,
     request: Request,
 ) -> MessageOut:
+    """Write to a conversation the caller is in."""
     await enforce_limit(request, "message_send_user", str(org.user_id))
     return message_out(await messages.send(org, conversation_id, body.body))
 
 
-@router.post("/blocks", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
+@router.post(
+    "/blocks",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Block a member",
+    responses={
+        **_existing(BlockOut, "The member was blocked already."),
+        **errors(
+            notes={
+                404: "The user is not a member of this org.",
+                422: "The request is not valid, e.g. the caller names themself "
+                "(`self_block`); `details` names each field.",
+            }
+        ),
+    },
+)
 async def block_member(
     org: OrgMember, body: BlockCreate, messages: Messages, response: Response
 ) -> BlockOut:
-    """201 for a new block, 200 when the member was blocked already."""
+    """Stop a member of the org from opening or writing to a conversation with the
+    caller: 201 for a new block, 200 when the member was blocked already."""
     row, created = await messages.block(org, body.user_id)
     _created_or_existing(response, created)
     return block_out(row)
 
 
-@router.get("/blocks")
+@router.get("/blocks", summary="List the members I blocked")
 async def list_blocks(
     org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
 ) -> BlockPage:
-    """The members the caller blocked."""
+    """The members of this org the caller blocked, a page at a time."""
     rows, next_cursor = await messages.blocks(org, limit, cursor)
     return BlockPage(items=[block_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.delete("/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/blocks/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unblock a member"
+)
 async def unblock_member(org: OrgMember, user_id: uuid.UUID, messages: Messages) -> None:
+    """Lift a block; a member the caller has not blocked is a 404."""
     await messages.unblock(org, user_id)

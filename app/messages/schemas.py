@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.schemas import RequestBody, refuse_nul
 
@@ -29,6 +29,12 @@ MessageBody = Annotated[
 class ConversationCreate(RequestBody):
     """The other participants: members of this org (the caller is always one)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"participant_ids": ["0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"]}]
+        }
+    )
+
     participant_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_PARTICIPANTS - 1)
 
 
@@ -50,6 +56,10 @@ class ConversationPage(BaseModel):
 
 
 class MessageCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"body": "Shall we meet on Thursday?"}]}
+    )
+
     body: MessageBody
 
 
@@ -68,6 +78,12 @@ class MessagePage(BaseModel):
 
 
 class BlockCreate(RequestBody):
+    """The member to block."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
+    )
+
     user_id: uuid.UUID
 
 

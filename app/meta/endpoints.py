@@ -19,15 +19,28 @@ class Status(BaseModel):
     status: str
 
 
-@router.get("/healthz")
+class NotReady(BaseModel):
+    status: str = "not_ready"
+    reason: str
+
+
+@router.get("/healthz", summary="Liveness probe")
 async def healthz(_: PublicRoute) -> Status:
-    """The process is up; touches no database."""
+    """200 `{"status": "ok"}` while the process is up. It touches no database, so a
+    database outage does not make an orchestrator restart the service."""
     return Status(status="ok")
 
 
-@router.get("/readyz", response_model=Status)
+@router.get(
+    "/readyz",
+    response_model=Status,
+    summary="Readiness probe",
+    responses={503: {"model": NotReady, "description": "Not ready; `reason` says why."}},
+)
 async def readyz(request: Request, _: PublicRoute) -> JSONResponse:
-    """The database answers and its schema is at the migrations' head."""
+    """200 `{"status": "ready"}` when the database answers and its schema is at the
+    migrations' head; else 503 with the reason, so a load balancer sends no traffic
+    here yet."""
     ready, reason = await database_is_ready(request.app.state.database.engine)
     if ready:
         return JSONResponse({"status": "ready"})

@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.authz.permissions import Role
 from app.core.schemas import (
     DisplayName,
+    NewPassword,
     NormalizedEmail,
-    Password,
     RequestBody,
     Token,
     one_line,
@@ -24,15 +24,26 @@ OrgName = Annotated[
     AfterValidator(one_line),
 ]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+FROM_THE_INVITE = "the-token-after-token=-in-the-invitation-link"
 AssignableRole = Annotated[Role, Field(description="owner is reached only by a transfer")]
 
 
 class OrgCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Analytical Society", "slug": "analytical-society"}]
+        }
+    )
+
     name: OrgName
     slug: Slug
 
 
 class OrgUpdate(RequestBody):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "The Analytical Society"}]})
+
     name: OrgName | None = None
     slug: Slug | None = None
 
@@ -54,10 +65,18 @@ class MyOrgList(BaseModel):
 
 
 class RoleChange(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "moderator"}]})
+
     role: AssignableRole
 
 
 class OwnershipTransfer(RequestBody):
+    """The member who becomes owner."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
+    )
+
     user_id: uuid.UUID
 
 
@@ -76,6 +95,18 @@ class MemberPage(BaseModel):
 
 
 class InviteCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "charles@example.com",
+                    "role": "member",
+                    "space_ids": ["3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f"],
+                }
+            ]
+        }
+    )
+
     email: NormalizedEmail
     role: AssignableRole = Role.MEMBER
     space_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
@@ -96,12 +127,32 @@ class InvitePage(BaseModel):
 
 
 class InviteToken(RequestBody):
+    """The token from the invitation link (`/invite#token=<this>`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"token": FROM_THE_INVITE}]})
+
     token: Token
 
 
 class InviteAccept(RequestBody):
+    """`token` alone when logged in as the invited address; with `password` and
+    `display_name` to create that account."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": FROM_THE_INVITE,
+                    "password": "correct horse battery staple",
+                    "display_name": "Charles Babbage",
+                },
+                {"token": FROM_THE_INVITE},
+            ]
+        }
+    )
+
     token: Token
-    password: Password | None = None
+    password: NewPassword | None = None
     display_name: DisplayName | None = None
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request, status
 
 from app.authz.policies import OrgMember
+from app.core.api_docs import RATE_LIMITED_PER_USER, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.ratelimit import enforce_limit
@@ -83,7 +84,7 @@ def comment_out(row: CommentRow) -> CommentOut:
     )
 
 
-@router.get("/spaces/{space_id}/posts")
+@router.get("/spaces/{space_id}/posts", summary="List a space's posts")
 async def list_posts(
     org: OrgMember,
     space_id: uuid.UUID,
@@ -93,8 +94,12 @@ async def list_posts(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PostPage:
-    """Published posts, newest first; with `?drafts=mine` the caller's own drafts too;
-    `?q=` keeps those whose title or body contains it."""
+    """The space's published posts, newest first, each with an excerpt of its body, a
+    page at a time. With `?drafts=mine` the caller's own drafts are listed too; `?q=`
+    keeps those whose title or body contains the text.
+
+    403 `space_content_locked` when the caller sees the space but its content is for
+    its members (or members with an active payment) only."""
     rows, next_cursor = await posts.posts(
         org, space_id, with_own_drafts=drafts == "mine", search=q, limit=limit, cursor=cursor
     )
@@ -102,35 +107,52 @@ async def list_posts(
 
 
 @router.post(
-    "/spaces/{space_id}/posts", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT
+    "/spaces/{space_id}/posts",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Write a post",
+    responses=errors(429, notes={429: RATE_LIMITED_PER_USER}),
 )
 async def create_post(
     org: OrgMember, space_id: uuid.UUID, body: PostCreate, posts: Posts, request: Request
 ) -> PostOut:
+    """Write a post in a space the caller may read: `status` `draft` keeps it to its
+    author, `published` shows it to everyone who reads the space."""
     await enforce_limit(request, "post_create_user", str(org.user_id))
     return post_out(await posts.create(org, space_id, body))
 
 
-@router.get("/posts/{post_id}")
+@router.get("/posts/{post_id}", summary="Read a post")
 async def read_post(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> PostOut:
+    """A post with its whole body. A draft is a 404 to anyone but its author."""
     return post_out(await posts.post(org, post_id))
 
 
-@router.patch("/posts/{post_id}")
+@router.patch(
+    "/posts/{post_id}",
+    summary="Edit a post",
+    responses=errors(
+        notes={
+            403: "Only its author edits a post; or the CSRF header or Origin is wrong.",
+            409: "A published post cannot go back to draft (`already_published`).",
+        }
+    ),
+)
 async def update_post(
     org: OrgMember, post_id: uuid.UUID, body: PostUpdate, posts: Posts
 ) -> PostOut:
-    """Its author only; a draft can be published, a published post not unpublished."""
+    """Change a post's title, body or status; a field left out keeps its value. Its
+    author only. A draft can be published; a published post cannot go back to draft."""
     return post_out(await posts.update(org, post_id, body))
 
 
-@router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a post")
 async def delete_post(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> None:
-    """Its author, or a moderator and up; its comments go with it."""
+    """Delete a post and its comments: its author, or a moderator and up."""
     await posts.delete(org, post_id)
 
 
-@router.get("/posts/{post_id}/comments")
+@router.get("/posts/{post_id}/comments", summary="List a post's comments")
 async def list_comments(
     org: OrgMember,
     post_id: uuid.UUID,
@@ -138,21 +160,37 @@ async def list_comments(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> CommentPage:
+    """The comments on a post, oldest first, a page at a time."""
     rows, next_cursor = await posts.comments(org, post_id, limit, cursor)
     return CommentPage(items=[comment_out(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
-    "/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT
+    "/posts/{post_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Comment on a post",
+    responses=errors(
+        429,
+        notes={
+            409: "The post is a draft: only published posts take comments "
+            "(`post_not_published`); or the `Idempotency-Key` is in use.",
+            429: RATE_LIMITED_PER_USER,
+        },
+    ),
 )
 async def create_comment(
     org: OrgMember, post_id: uuid.UUID, body: CommentCreate, posts: Posts, request: Request
 ) -> CommentOut:
+    """Add a comment to a published post. The post's author is told by mail, unless
+    they unsubscribed from reply notifications."""
     await enforce_limit(request, "comment_create_user", str(org.user_id))
     return comment_out(await posts.add_comment(org, post_id, body.body))
 
 
-@router.delete("/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a comment"
+)
 async def delete_comment(org: OrgMember, comment_id: uuid.UUID, posts: Posts) -> None:
-    """Its author, or a moderator and up."""
+    """Delete a comment: its author, or a moderator and up."""
     await posts.delete_comment(org, comment_id)

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.posts.models import PostStatus
@@ -41,12 +41,34 @@ SearchText = Annotated[
 
 
 class PostCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Notes on the Analytical Engine",
+                    "body": "The engine weaves algebraic patterns as the loom weaves flowers.",
+                    "status": "published",
+                }
+            ]
+        }
+    )
+
     title: PostTitle
     body: PostBody
     status: PostStatus
 
 
 class PostUpdate(RequestBody):
+    """Only the fields sent change; `status` only from `draft` to `published`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"title": "Notes on the Analytical Engine (revised)", "status": "published"}
+            ]
+        }
+    )
+
     title: PostTitle | None = None
     body: PostBody | None = None
     status: PostStatus | None = None
@@ -85,6 +107,10 @@ class PostPage(BaseModel):
 
 
 class CommentCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"body": "Could it compose music, too?"}]}
+    )
+
     body: CommentBody
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
+from app.core.api_docs import Responses
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
@@ -36,52 +37,81 @@ async def space_service(db: DbSession, settings: AppSettings, meta: Meta) -> Spa
 Spaces = Annotated[SpaceService, Depends(space_service)]
 
 
+def _already_in(description: str) -> Responses:
+    return {200: {"model": SpaceMemberOut, "description": description}}
+
+
 def _created_or_existing(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT, summary="Create a space"
+)
 async def create_space(org: SpaceCreator, body: SpaceCreate, spaces: Spaces) -> SpaceOut:
+    """Create a space in the org (owner and admins). `open` spaces are joined by any
+    member, `private` ones only by being added by an admin, `paid` ones with an active
+    payment."""
     return space_out(await spaces.create(org, body))
 
 
-@router.get("")
+@router.get("", summary="List spaces")
 async def list_spaces(
     org: OrgMember, spaces: Spaces, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
 ) -> SpacePage:
-    """The spaces the caller may see: private ones only to their members and admins."""
+    """The spaces of the org the caller may see, a page at a time: private ones only
+    to their members and admins. `is_member` says whether the caller is in each."""
     rows, next_cursor = await spaces.spaces(org, limit, cursor)
     return SpacePage(items=[space_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/{space_id}")
+@router.get("/{space_id}", summary="Read a space")
 async def read_space(org: OrgMember, space_id: uuid.UUID, spaces: Spaces) -> SpaceOut:
+    """One space's name, description and visibility. A private space the caller is not
+    in is a 404."""
     return space_out(await spaces.space(org, space_id))
 
 
-@router.patch("/{space_id}")
+@router.patch("/{space_id}", summary="Update a space")
 async def update_space(
     org: SpaceManager, space_id: uuid.UUID, body: SpaceUpdate, spaces: Spaces
 ) -> SpaceOut:
+    """Change a space's name, description or visibility (owner and admins); a field left
+    out keeps its value."""
     return space_out(await spaces.update(org, space_id, body))
 
 
-@router.delete("/{space_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{space_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a space")
 async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -> None:
+    """Delete a space with its posts and comments (owner and admins). It cannot be
+    undone."""
     await spaces.delete(org, space_id)
 
 
-@router.post("/{space_id}/join", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
+@router.post(
+    "/{space_id}/join",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Join a space",
+    responses={
+        **_already_in("The caller was in the space already."),
+        403: {
+            "description": "The space is joined with an active payment, or by being added "
+            "by an admin (`space_not_joinable`); or the CSRF header or Origin is wrong."
+        },
+    },
+)
 async def join_space(
     org: OrgMember, space_id: uuid.UUID, spaces: Spaces, response: Response
 ) -> SpaceMemberOut:
-    """201 when the caller joins now, 200 when they were in it already."""
+    """Join an open space, or a paid one with an active payment: 201 when the caller
+    joins now, 200 when they were in it already."""
     member, created = await spaces.join(org, space_id)
     _created_or_existing(response, created)
     return space_member_out(member)
 
 
-@router.get("/{space_id}/members")
+@router.get("/{space_id}/members", summary="List a space's members")
 async def list_space_members(
     org: OrgMember,
     space_id: uuid.UUID,
@@ -89,11 +119,19 @@ async def list_space_members(
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> SpaceMemberPage:
+    """Who is in the space, a page at a time. 403 `space_content_locked` when the caller
+    sees the space but its content is for its members only."""
     rows, next_cursor = await spaces.members(org, space_id, limit, cursor)
     return SpaceMemberPage(items=[space_member_out(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/{space_id}/members", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT)
+@router.post(
+    "/{space_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=IDEMPOTENT,
+    summary="Add a member to a space",
+    responses=_already_in("The member was in the space already."),
+)
 async def add_space_member(
     org: SpaceManager,
     space_id: uuid.UUID,
@@ -101,15 +139,21 @@ async def add_space_member(
     spaces: Spaces,
     response: Response,
 ) -> SpaceMemberOut:
-    """The user must be a member of this org (else 404); 200 when already in the space."""
+    """Put a member of the org into the space (owner and admins), whatever its
+    visibility: 201 when added now, 200 when they were in it already. A user who is
+    not a member of this org is a 404."""
     member, created = await spaces.add_member(org, space_id, body.user_id)
     _created_or_existing(response, created)
     return space_member_out(member)
 
 
-@router.delete("/{space_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{space_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member from a space, or leave it",
+)
 async def remove_space_member(
     org: OrgMember, space_id: uuid.UUID, user_id: uuid.UUID, spaces: Spaces
 ) -> None:
-    """Admins remove anyone; a member may remove themself (leave the space)."""
+    """Admins remove anyone from a space; a member may remove themself (leave it)."""
     await spaces.remove_member(org, space_id, user_id)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.spaces.models import Visibility
@@ -24,12 +24,32 @@ SpaceDescription = Annotated[
 
 
 class SpaceCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Engines",
+                    "description": "Difference and analytical engines.",
+                    "visibility": "open",
+                }
+            ]
+        }
+    )
+
     name: SpaceName
     description: SpaceDescription = ""
     visibility: Visibility = Visibility.OPEN
 
 
 class SpaceUpdate(RequestBody):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"description": "Engines of every kind.", "visibility": "private"}]
+        }
+    )
+
     name: SpaceName | None = None
     description: SpaceDescription | None = None
     visibility: Visibility | None = None
@@ -50,6 +70,12 @@ class SpacePage(BaseModel):
 
 
 class SpaceMemberAdd(RequestBody):
+    """A member of the org to put into the space."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
+    )
+
     user_id: uuid.UUID
 
 

@@ -1,0 +1,36 @@
+"""What a route tells the OpenAPI document beyond its signature: its further error statuses.
+
+app.openapi derives most error statuses of an operation from its route policy, method
+and shape (401 behind a login, 413 and 415 with a body, 429 behind an IP limit, 503
+when it reads the database). A route names the others in `responses=`:
+
+    @router.post("/verify-email", summary="...", responses=errors(400, notes=TOKEN_NOTES))
+
+A note replaces that status's general description for the one route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Responses = dict[int | str, dict[str, Any]]
+
+BAD_LINK_NOTE = (
+    "The token is not valid: malformed, expired, already used or made for another "
+    "purpose (`invalid_token`). Ask for a new link."
+)
+TOKEN_NOTES: Mapping[int, str] = {400: BAD_LINK_NOTE}
+RATE_LIMITED_PER_USER = (
+    "Too many of these requests from this member; retry after `Retry-After` seconds."
+)
+
+
+def errors(*statuses: int, notes: Mapping[int, str] | None = None) -> Responses:
+    """The further error statuses a route answers, and a note for any status (one derived
+    for the route too) whose general description would say too little."""
+    notes = notes or {}
+    return {
+        status: {"description": notes[status]} if status in notes else {}
+        for status in sorted({*statuses, *notes})
+    }
