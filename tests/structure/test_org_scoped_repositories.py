@@ -31,6 +31,7 @@ UNSCOPED = {
     "app.orgs.repository.mark_invite_accepted": "spends a verified invite token",
     "app.orgs.repository.orgs_of_user": "the caller's own memberships, across orgs",
     "app.orgs.repository.slug_is_taken": "slugs are unique across all orgs",
+    "app.billing.repository.standings_of_user": "the caller's own memberships, across orgs",
     "app.billing.repository.account_by_stripe_ids": "a signed Stripe event's customer",
     "app.billing.repository.membership_named": "a signed Stripe event's metadata",
     "app.billing.repository.remember_event": "Stripe event ids, not org rows",
