@@ -14,7 +14,13 @@ from starlette.datastructures import FormData
 
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
-from app.authz.policies import AuditReader, InviteManager, MemberManager
+from app.authz.policies import (
+    AuditReader,
+    InviteManager,
+    MemberManager,
+    SpaceCreator,
+    SpaceManager,
+)
 from app.core.errors import AppError
 from app.orgs.endpoints import Invites, Orgs, audit_out
 from app.orgs.invites import invite_out
@@ -24,12 +30,15 @@ from app.pages.rendering import CSRF_FIELD, render
 from app.pages.routing import error_page, page_router
 from app.pages.words import words_for
 from app.spaces.endpoints import Spaces
-from app.spaces.service import space_out
+from app.spaces.models import Visibility
+from app.spaces.schemas import SpaceCreate, SpaceMemberAdd, SpaceUpdate
+from app.spaces.service import space_member_out, space_out
 
 router = page_router()
 Cursor = Annotated[str | None, Query(max_length=512)]
 PAGE = 50
 ASSIGNABLE = [Role.MEMBER, Role.MODERATOR, Role.ADMIN]
+SPACE_FIELDS = ("name", "description", "visibility")
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -153,4 +162,101 @@ async def _invites_page(
         invites=[invite_out(row) for row in pending],
         spaces=[space_out(r) for r in rows], roles=ASSIGNABLE,
         sent=request.query_params.get("sent") == "1", **context,
+    )  # fmt: skip
+
+
+# -- spaces -----------------------------------------------------------------------------
+
+
+@router.get("/orgs/{org_id}/admin/spaces")
+async def admin_spaces_page(org: SpaceCreator, request: Request, spaces: Spaces) -> Response:
+    return await _spaces_page(request, org, spaces)
+
+
+@router.post("/orgs/{org_id}/admin/spaces")
+async def create_space(org: SpaceCreator, request: Request, spaces: Spaces) -> Response:
+    fields = await form_fields(request)
+    try:
+        space = await spaces.create(org, parsed(SpaceCreate, fields, *SPACE_FIELDS))
+    except AppError as error:
+        title, text = words_for(error)
+        return await _spaces_page(
+            request, org, spaces, error.status_code, error=text, error_title=title, values=fields
+        )
+    return see_other(f"/orgs/{org.org_id}/admin/spaces/{space.id}")
+
+
+@router.get("/orgs/{org_id}/admin/spaces/{space_id}")
+async def admin_space_page(
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
+) -> Response:
+    return await _space_page(request, org, space_id, spaces, orgs)
+
+
+@router.post("/orgs/{org_id}/admin/spaces/{space_id}")
+async def update_space(
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
+) -> Response:
+    fields = await form_fields(request)
+    given: dict[str, object] = {name: fields.get(name, "") for name in SPACE_FIELDS}
+    try:
+        await spaces.update(org, space_id, validated(SpaceUpdate, given))
+    except AppError as error:
+        if error.status_code == 404:
+            return error_page(request, error)
+        title, text = words_for(error)
+        return await _space_page(
+            request, org, space_id, spaces, orgs, error.status_code, error=text,
+            error_title=title, values=fields,
+        )  # fmt: skip
+    return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
+
+
+@router.post("/orgs/{org_id}/admin/spaces/{space_id}/delete")
+async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -> Response:
+    await spaces.delete(org, space_id)
+    return see_other(f"/orgs/{org.org_id}/admin/spaces")
+
+
+@router.post("/orgs/{org_id}/admin/spaces/{space_id}/members")
+async def add_space_member(
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
+) -> Response:
+    fields = await form_fields(request)
+    await spaces.add_member(org, space_id, parsed(SpaceMemberAdd, fields, "user_id").user_id)
+    return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
+
+
+@router.post("/orgs/{org_id}/admin/spaces/{space_id}/members/{user_id}/remove")
+async def remove_space_member(
+    org: SpaceManager, space_id: uuid.UUID, user_id: uuid.UUID, spaces: Spaces
+) -> Response:
+    await spaces.remove_member(org, space_id, user_id)
+    return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
+
+
+async def _spaces_page(
+    request: Request, org: OrgContext, spaces: Spaces, status_code: int = 200,
+    **context: object,
+) -> Response:  # fmt: skip
+    rows, _ = await spaces.spaces(org, PAGE, None)
+    return render(
+        request, "admin_spaces.html", status_code, user=org, org_id=org.org_id,
+        spaces=[space_out(r) for r in rows], visibilities=list(Visibility), **context,
+    )  # fmt: skip
+
+
+async def _space_page(
+    request: Request, org: OrgContext, space_id: uuid.UUID, spaces: Spaces, orgs: Orgs,
+    status_code: int = 200, **context: object,
+) -> Response:  # fmt: skip
+    space = space_out(await spaces.space(org, space_id))
+    in_space, _ = await spaces.members(org, space_id, PAGE, None)
+    members, _ = await orgs.members(org, PAGE, None)
+    inside = {row.user_id for row in in_space}
+    return render(
+        request, "admin_space.html", status_code, user=org, org_id=org.org_id, space=space,
+        space_members=[space_member_out(row) for row in in_space],
+        others=[m for m in members if m.user_id not in inside],
+        visibilities=list(Visibility), **context,
     )  # fmt: skip

@@ -49,6 +49,8 @@ async def test_the_org_page_links_the_coach_tools_for_the_owner(circle: Circle) 
 
     assert f'href="/orgs/{circle.org_id}/admin/members"' in page
     assert f'href="/orgs/{circle.org_id}/admin/invites"' in page
+    assert f'href="/orgs/{circle.org_id}/admin/spaces"' in page
+    assert f'href="/orgs/{circle.org_id}/admin/spaces"' in page
     assert f'href="/orgs/{circle.org_id}/admin/audit-log"' in page
 
 
@@ -148,3 +150,92 @@ async def test_the_audit_log_page_shows_a_role_change(circle: Circle) -> None:
     assert page.status_code == 200
     assert "<h1>Audit log</h1>" in page.text
     assert "<strong>member.role_changed</strong>" in page.text
+
+
+async def spaces_of(circle: Circle) -> list[dict[str, str]]:
+    answer = await circle.owner.get(f"/api/v1/orgs/{circle.org_id}/spaces")
+    items: list[dict[str, str]] = answer.json()["items"]
+    return items
+
+
+async def new_space(circle: Circle, name: str = "Inner room", visibility: str = "private") -> str:
+    page = f"/orgs/{circle.org_id}/admin/spaces"
+    fields = {"name": name, "description": "", "visibility": visibility}
+    answer = await submit(circle.owner, page, page, fields)
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"]
+
+
+async def test_a_space_created_from_the_page_has_its_visibility(circle: Circle) -> None:
+    await new_space(circle, "Back <b>room</b>", "private")
+
+    [space] = await spaces_of(circle)
+    assert (space["name"], space["visibility"]) == ("Back <b>room</b>", "private")
+    page = (await circle.owner.get(f"/orgs/{circle.org_id}/admin/spaces")).text
+    assert "Edit Back &lt;b&gt;room&lt;/b&gt;" in page
+
+
+async def test_a_space_without_a_name_shows_the_form_again(circle: Circle) -> None:
+    page = f"/orgs/{circle.org_id}/admin/spaces"
+    fields = {"name": "", "description": "Kept words", "visibility": "open"}
+
+    answer = await submit(circle.owner, page, page, fields)
+
+    assert answer.status_code == 422
+    assert "Kept words" in answer.text
+    assert await spaces_of(circle) == []
+
+
+async def test_a_space_edited_from_the_page_keeps_the_new_name(circle: Circle) -> None:
+    space_page = await new_space(circle)
+    fields = {"name": "Renamed room", "description": "New words", "visibility": "open"}
+
+    answer = await submit(circle.owner, space_page, space_page, fields)
+
+    assert answer.status_code == 303
+    [space] = await spaces_of(circle)
+    assert (space["name"], space["description"], space["visibility"]) == (
+        "Renamed room",
+        "New words",
+        "open",
+    )
+
+
+async def test_a_deleted_space_is_gone(circle: Circle) -> None:
+    space_page = await new_space(circle)
+
+    answer = await submit(circle.owner, space_page, f"{space_page}/delete", {})
+
+    assert answer.status_code == 303
+    assert await spaces_of(circle) == []
+    assert (await circle.owner.get(space_page)).status_code == 404
+
+
+async def test_a_member_added_to_a_private_space_can_open_it(circle: Circle) -> None:
+    space_page = await new_space(circle)
+    space_id = space_page.rsplit("/", 1)[1]
+    feed = f"/orgs/{circle.org_id}/spaces/{space_id}"
+    assert (await circle.member.get(feed)).status_code == 404
+
+    fields = {"user_id": circle.member_id}
+    answer = await submit(circle.owner, space_page, f"{space_page}/members", fields)
+
+    assert answer.status_code == 303
+    assert (await circle.member.get(feed)).status_code == 200
+    assert (
+        "Remove Mo &lt;i&gt;Member&lt;/i&gt; from this space"
+        in (await circle.owner.get(space_page)).text
+    )
+
+
+async def test_a_member_removed_from_a_private_space_no_longer_sees_it(circle: Circle) -> None:
+    space_page = await new_space(circle)
+    space_id = space_page.rsplit("/", 1)[1]
+    await submit(circle.owner, space_page, f"{space_page}/members", {"user_id": circle.member_id})
+
+    action = f"{space_page}/members/{circle.member_id}/remove"
+    answer = await submit(circle.owner, space_page, action, {})
+
+    assert answer.status_code == 303
+    feed = f"/orgs/{circle.org_id}/spaces/{space_id}"
+    assert (await circle.member.get(feed)).status_code == 404
