@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from app.core.cli import Registrar, SubParsers
-from app.core.settings import ConfigurationError, load_settings
+from app.core.settings import ConfigurationError, Environment, Settings, load_settings
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}
@@ -31,16 +31,19 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
-    if settings.environment.value == "development" and settings.is_sqlite:
-        from app.core.migrations import upgrade
+    host, port = args.host or settings.host, args.port or settings.port
+    if settings.environment == Environment.DEVELOPMENT:
+        _settle_development(settings, host, port)
+        if settings.is_sqlite:
+            from app.core.migrations import upgrade
 
-        upgrade(settings.database_url)  # the embedded default needs no separate step
+            upgrade(settings.database_url)  # the embedded default needs no separate step
     if args.workers > 1:
         _share_metrics_between_workers()
     uvicorn.run(
         "app.main:app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=args.workers,
         proxy_headers=False,  # client IP and scheme are settled by TrustedProxyMiddleware
         server_header=False,
@@ -51,6 +54,29 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
+
+
+def _settle_development(settings: Settings, host: str, port: int) -> None:
+    """What development leaves unset, fixed for every worker process this serve starts:
+    PUBLIC_URL (the links in mail) from the bound address, and one SECRET_KEY for all."""
+    from app.core.logging import configure_logging
+    from app.core.settings import warn_about_a_random_secret_key
+
+    if "public_url" not in settings.model_fields_set:
+        os.environ["PUBLIC_URL"] = development_public_url(host, port)
+    if settings.secret_key_is_random and settings.secret_key is not None:
+        os.environ["SECRET_KEY"] = settings.secret_key.get_secret_value()
+        configure_logging(json_lines=False, level=settings.log_level)
+        warn_about_a_random_secret_key(settings)
+
+
+def development_public_url(host: str, port: int) -> str:
+    """The URL a browser on this machine reaches `serve --host HOST --port PORT` at."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (every address: link to this machine)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _share_metrics_between_workers() -> None:
@@ -64,10 +90,10 @@ def _share_metrics_between_workers() -> None:
 
 @command("migrate")
 def migrate(_args: argparse.Namespace) -> int:
-    from app.core.migrations import upgrade
+    from app.core.migrations import head_revision, upgrade
 
     upgrade(load_settings().database_url)
-    print("database migrated to head")
+    print(f"database migrated to revision {head_revision()}")
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +35,14 @@ def _outside_event_loop(function: Callable[[], None]) -> None:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     _outside_event_loop(lambda: command.upgrade(alembic_config(database_url), revision))
+
+
+def head_revision() -> str:
+    """The newest migration, as `revision (its message)`: where `upgrade()` leaves a database."""
+    head = ScriptDirectory.from_config(alembic_config()).get_revision("head")
+    if head is None:
+        return "base (no migrations)"
+    return f"{head.revision} ({head.doc})" if head.doc else head.revision
 
 
 def downgrade(database_url: str, revision: str) -> None:

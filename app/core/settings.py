@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import warnings
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import ip_network
@@ -16,7 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+import structlog
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.middleware.trusted_proxy import TrustedProxies
@@ -68,6 +68,7 @@ def _url_password(url: str) -> str:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    _random_secret_key: bool = PrivateAttr(default=False)
 
     environment: Environment = Environment.DEVELOPMENT
     secret_key: SecretStr | None = None
@@ -205,6 +206,11 @@ class Settings(BaseSettings):
         values += [_url_password(url) for url in (self.database_url, self.redis_url) if url]
         return [value for value in values if len(value) >= MIN_REDACTED_SECRET_CHARS]
 
+    @property
+    def secret_key_is_random(self) -> bool:
+        """SECRET_KEY was not set: `load_settings` made one up for this process."""
+        return self._random_secret_key
+
     def signing_key(self) -> str:
         """The secret for signed tokens; only ever None before `load_settings` ran."""
         if self.secret_key is None:
@@ -291,14 +297,20 @@ def load_settings(**overrides: Any) -> Settings:
         if problems:
             raise ConfigurationError("; ".join(problems))
     elif settings.secret_key is None:
-        if settings.environment == Environment.DEVELOPMENT:
-            warnings.warn(
-                "SECRET_KEY is not set: using a random key for this process; "
-                "signed links stop working at restart",
-                stacklevel=2,
-            )
+        # `serve` and `worker` say so once, as a log line (`warn_about_a_random_secret_key`).
         settings.secret_key = SecretStr(secrets.token_urlsafe(48))
+        settings._random_secret_key = True
     return settings
+
+
+def warn_about_a_random_secret_key(settings: Settings) -> None:
+    """One log line, from the commands where it matters (serve, worker), in development."""
+    if settings.secret_key_is_random and settings.environment == Environment.DEVELOPMENT:
+        structlog.get_logger("app.settings").warning(
+            "secret_key_not_set",
+            detail="using a random key for this process; sessions and signed links "
+            "stop working at restart: set SECRET_KEY",
+        )
 
 
 @lru_cache(maxsize=1)

@@ -16,13 +16,14 @@ if TYPE_CHECKING:
 # does not load checkdmarc or the delivery machinery.
 
 DEFAULT_SELECTOR = "roundtable"
+QUEUE_LOG_SECONDS = 60.0  # how often `worker` logs its outbox queue depth
 
 
-def worker(_args: argparse.Namespace) -> int:
+def worker(args: argparse.Namespace) -> int:
     import asyncio
 
     from app.core.logging import configure_logging
-    from app.core.settings import Environment, load_settings
+    from app.core.settings import Environment, load_settings, warn_about_a_random_secret_key
     from app.mail.worker import run_worker
 
     settings = load_settings()
@@ -31,7 +32,8 @@ def worker(_args: argparse.Namespace) -> int:
         level=settings.log_level,
         secret_values=settings.secret_values(),
     )
-    asyncio.run(run_worker(settings))
+    warn_about_a_random_secret_key(settings)
+    asyncio.run(run_worker(settings, queue_log_seconds=args.queue_log_seconds))
     return 0
 
 
@@ -110,6 +112,16 @@ def dns_records(args: argparse.Namespace) -> int:
     return 0 if all(verdict.passed for verdict in verdicts) else 1
 
 
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return seconds
+
+
 def nameserver_argument(value: str) -> str:
     """`HOST[:PORT]` with HOST an IP address (the resolver asks it directly, no lookup)."""
     import ipaddress
@@ -127,7 +139,14 @@ def nameserver_argument(value: str) -> str:
 
 
 def _add_parsers(sub: SubParsers) -> None:
-    sub.add_parser("worker", help="deliver the mail outbox until SIGTERM or SIGINT")
+    worker_parser = sub.add_parser("worker", help="deliver the mail outbox until SIGTERM or SIGINT")
+    worker_parser.add_argument(
+        "--queue-log-seconds",
+        type=_positive_seconds,
+        default=QUEUE_LOG_SECONDS,
+        metavar="SECONDS",
+        help="log the outbox queue depth (pending, failed) this often (default: %(default)s)",
+    )
     parser = sub.add_parser("dns-records", help="print (or --check) the SPF, DKIM, DMARC records")
     parser.add_argument("--domain", help="the sending domain (default: EMAIL_FROM's)")
     parser.add_argument(
