@@ -1,4 +1,4 @@
-"""A real `python -m app serve` on a free port: a fresh SQLite file migrated first, mail as files."""
+"""A real `python -m app serve` on a free port: a fresh SQLite file, mail as files."""
 
 from __future__ import annotations
 
