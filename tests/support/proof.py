@@ -3,9 +3,10 @@ it reached the app.
 
 Each test's JUnit entry gets a `checklist` property per item it is tagged with, and one
 `reached` property: `http` when the test body sent an HTTP request (httpx, to the ASGI
-app or to a running server), `cli` when it ran `python -m app` (in a subprocess or by
-calling `app.__main__.main`), `unit` otherwise. Only the test body counts: a fixture
-that signs a member up does not make a unit test a black-box one.
+app or to a running server; or a real browser's Page.goto to a running server), `cli`
+when it ran `python -m app` (in a subprocess or by calling `app.__main__.main`), `unit`
+otherwise. Only the test body counts: a fixture that signs a member up does not make a
+unit test a black-box one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Page
 
 import app.__main__ as app_main
 
@@ -57,6 +59,7 @@ class _NotingPopen(subprocess.Popen):  # type: ignore[type-arg]
 def pytest_configure(config: pytest.Config) -> None:
     httpx.AsyncClient.send = _noting_async("http", httpx.AsyncClient.send)  # type: ignore[method-assign]
     httpx.Client.send = _noting("http", httpx.Client.send)  # type: ignore[method-assign]
+    Page.goto = _noting_async("http", Page.goto)  # type: ignore[method-assign]
     app_main.main = _noting("cli", app_main.main)
     subprocess.Popen = _NotingPopen  # type: ignore[misc]
 
