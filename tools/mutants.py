@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,8 +32,9 @@ COPIED = ("app", "tests", "migrations", "docs", "alembic.ini", "pyproject.toml")
 @dataclass(frozen=True)
 class Edit:
     path: str
-    original: str  # exactly once in the file
+    original: str  # exactly once in the file; a regular expression when `everywhere`
     mutated: str
+    everywhere: bool = False  # every match of the pattern (at least one) is replaced
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,16 @@ class Mutant:
 def mutant(name: str, path: str, original: str, mutated: str, tests: tuple[str, ...]) -> Mutant:
     """A mutant of one edit."""
     return Mutant(name, (Edit(path, original, mutated),), tests)
+
+
+# `Space.org_id == context.org_id` becomes `Space.org_id == Space.org_id`: always true.
+ORG_FILTER = r"(\w+)\.org_id == (?:context|scope)\.org_id"
+
+
+def without_org_filters(domain: str, tests: tuple[str, ...]) -> Mutant:
+    """Every org filter of one domain's repository dropped at once."""
+    edit = Edit(f"app/{domain}/repository.py", ORG_FILTER, r"\1.org_id == \1.org_id", True)
+    return Mutant(f"{domain}-repository-ignores-the-org", (edit,), tests)
 
 
 MUTANTS = (
@@ -181,6 +193,57 @@ MUTANTS = (
             ),
         )
     ),
+    *(
+        without_org_filters(domain, (f"tests/{domain}", "tests/authz"))
+        for domain in ("spaces", "orgs", "posts", "messages", "billing")
+    ),
+    mutant(
+        "downgrade-leaves-an-index-behind",
+        "migrations/versions/0004_posts_and_messages.py",
+        '        batch_op.drop_index("ix_space_memberships_space_added")\n',
+        "        pass\n",
+        ("tests/core/test_migrations.py",),
+    ),
+    mutant(
+        "posted-passwords-logged-by-value",
+        "app/core/json_body.py",
+        "    remember_secret_fields(pairs)  # a posted password is never logged by value\n",
+        "",
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    mutant(
+        "request-credentials-logged-by-value",
+        "app/core/middleware/request_context.py",
+        "        _remember_credentials(scope)\n",
+        "",
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    # The two below add the careless line as well: with the defence in place it is
+    # redacted, so only both edits together are a leak.
+    Mutant(
+        "login-logs-the-password-under-an-innocent-key",
+        (
+            Edit(
+                "app/core/json_body.py",
+                "    remember_secret_fields(pairs)  # a posted password is never logged by value\n",
+                "",
+            ),
+            Edit(
+                "app/accounts/service.py",
+                "        if not await self.passwords.verify(user.password_hash, password):\n",
+                '        __import__("structlog").get_logger().info("login", attempt=password)\n'
+                "        if not await self.passwords.verify(user.password_hash, password):\n",
+            ),
+        ),
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    mutant(
+        "mailed-token-logged",
+        "app/accounts/tokens.py",
+        "    remember_secret(token)  # mailed, never logged\n",
+        '    __import__("structlog").get_logger().info("issued", value=token)\n',
+        ("tests/core/test_log_secret_values.py",),
+    ),
 )
 
 
@@ -198,9 +261,15 @@ def apply(mutant: Mutant, folder: Path) -> bool:
     for edit in mutant.edits:
         target = folder / edit.path
         text = target.read_text(encoding="utf-8")
-        if text.count(edit.original) != 1:
+        if edit.everywhere:
+            text, count = re.subn(edit.original, edit.mutated, text)
+            if count == 0:
+                return False
+        elif text.count(edit.original) == 1:
+            text = text.replace(edit.original, edit.mutated)
+        else:
             return False
-        target.write_text(text.replace(edit.original, edit.mutated), encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     return True
 
 

@@ -19,6 +19,7 @@ from app.accounts import repository
 from app.accounts.models import UserSession
 from app.accounts.repository import SessionRow
 from app.core.clock import now
+from app.core.logging import remember_secret
 from app.core.request_meta import RequestMeta
 from app.core.security import new_session_token, token_hash
 from app.core.settings import Settings
@@ -44,6 +45,7 @@ def start_session(
 ) -> tuple[str, UserSession]:
     """A brand-new random token (never one the client brought); only its hash is stored."""
     token = new_session_token()
+    remember_secret(token)  # sent as a cookie, never logged
     moment = now()
     session = UserSession(
         id=uuid.uuid4(),

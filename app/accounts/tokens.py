@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import AccountToken, TokenPurpose
 from app.core.clock import now
 from app.core.errors import AppError
+from app.core.logging import remember_secret
 from app.core.signing import timed_serializer
 
 TOKEN_LIFETIMES = {
@@ -58,7 +59,9 @@ async def issue_token(
         data=data or {},
     )
     db.add(record)
-    return _serializer(secret_key, purpose).dumps(str(record.id))
+    token = _serializer(secret_key, purpose).dumps(str(record.id))
+    remember_secret(token)  # mailed, never logged
+    return token
 
 
 async def void_tokens(db: AsyncSession, user_id: uuid.UUID, purpose: TokenPurpose) -> None:

@@ -22,6 +22,8 @@ from fastapi import APIRouter, Request, Response, params
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from app.core.logging import remember_secret_fields
+
 UNSUPPORTED_MEDIA_TYPE = "This route takes a JSON body (Content-Type: application/json)."
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -35,6 +37,7 @@ def is_json_media_type(content_type: str | None) -> bool:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    remember_secret_fields(pairs)  # a posted password is never logged by value
     result = dict(pairs)
     if len(result) < len(pairs):
         # FastAPI answers a JSONDecodeError from the body as a 422 json_invalid.

@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
+from contextvars import ContextVar
 from typing import Any, TextIO, cast
 
 import structlog
@@ -30,6 +31,37 @@ SAFE_KEYS = frozenset({"session_id", "token_kind", "csrf_failed"})
 # The configured secrets themselves, so a value is caught under any key or inside any
 # message (an exception quoting a URL, say). Set by `configure_logging`, longest first.
 _secret_values: tuple[str, ...] = ()
+# The secrets one request carries or makes (its session cookie, a password it posts, a
+# token it mails), caught by value in that request's lines whatever the key: a line
+# that logs a password under an innocent name is redacted too.
+_request_secrets: ContextVar[set[str] | None] = ContextVar("request_secrets", default=None)
+MIN_REQUEST_SECRET_CHARS = 8
+
+
+def start_request_secrets() -> None:
+    _request_secrets.set(set())
+
+
+def end_request_secrets() -> None:
+    _request_secrets.set(None)
+
+
+def remember_secret(value: str) -> None:
+    """Redact `value` from every later line of the current request (no-op outside one)."""
+    values = _request_secrets.get()
+    if values is not None and len(value) >= MIN_REQUEST_SECRET_CHARS:
+        values.add(value)
+
+
+def remember_secret_fields(fields: Iterable[tuple[str, Any]]) -> None:
+    """Remember the string values of fields named like secrets (`password`, `token`)."""
+    for key, value in fields:
+        if isinstance(value, str) and is_sensitive_key(key):
+            remember_secret(value)
+
+
+def is_sensitive_key(key: str) -> bool:
+    return key not in SAFE_KEYS and SENSITIVE_KEY.search(key) is not None
 
 
 def _redact_value(value: Any) -> Any:
@@ -45,11 +77,15 @@ def _redact_value(value: Any) -> Any:
 def _redact_text(text: str) -> str:
     for secret in _secret_values:
         text = text.replace(secret, REDACTED)
+    request_secrets = _request_secrets.get()
+    if request_secrets:
+        for secret in sorted(request_secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
     return SENSITIVE_VALUE.sub(REDACTED, text)
 
 
 def _redact_item(key: str, value: Any) -> Any:
-    if key not in SAFE_KEYS and SENSITIVE_KEY.search(key):
+    if is_sensitive_key(key):
         return REDACTED
     return _redact_value(value)
 

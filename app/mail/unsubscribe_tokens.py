@@ -11,6 +11,7 @@ import uuid
 from itsdangerous import BadData, URLSafeSerializer
 
 from app.core.errors import AppError
+from app.core.logging import remember_secret
 
 _SALT = "roundtable.mail.unsubscribe"
 
@@ -26,7 +27,9 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 
 def unsubscribe_token(secret: str, user_id: uuid.UUID, category: str) -> str:
-    return _serializer(secret).dumps([user_id.hex, category])
+    token = _serializer(secret).dumps([user_id.hex, category])
+    remember_secret(token)  # mailed, never logged
+    return token
 
 
 def read_unsubscribe_token(secret: str, token: str) -> tuple[uuid.UUID, str]:

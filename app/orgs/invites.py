@@ -20,6 +20,7 @@ from app.authz.permissions import Role
 from app.authz.rules import may_invite_as
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
+from app.core.logging import remember_secret
 from app.core.pagination import cut_page, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
@@ -79,7 +80,9 @@ class InviteService:
         return timed_serializer(self.settings.signing_key(), INVITE_PURPOSE)
 
     def _token(self, invite: Invite) -> str:
-        return str(self._serializer().dumps(str(invite.id)))
+        token = str(self._serializer().dumps(str(invite.id)))
+        remember_secret(token)  # mailed, never logged
+        return token
 
     # -- the admin's side -------------------------------------------------------------
 

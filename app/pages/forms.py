@@ -8,6 +8,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from app.core.errors import Invalid
+from app.core.logging import remember_secret_fields
 from app.pages.rendering import CSRF_FIELD
 from app.pages.words import validation_words
 
@@ -16,7 +17,10 @@ Body = TypeVar("Body", bound=BaseModel)
 
 async def form_fields(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    remember_secret_fields(fields.items())  # a posted password is never logged by value
+    fields.pop(CSRF_FIELD, None)
+    return fields
 
 
 def parsed(schema: type[Body], fields: dict[str, str], *names: str) -> Body:

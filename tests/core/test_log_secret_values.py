@@ -1,4 +1,9 @@
-"""C17: a configured secret's value never reaches a log line, whatever key or message carries it."""
+"""C17: a secret's value never reaches a log line, whatever key or message carries it.
+
+Two kinds of secret: the configured ones (SMTP password, metrics token), and the ones a
+request carries or makes (a posted password, its session cookie, its CSRF header, a
+token it mails).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from sqlalchemy.engine import URL
 
 from app.authz.policies import PublicRoute
+from app.core.json_body import api_router
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import PUBLIC_URL
+from tests.support.accounts import mailed_token, sign_up, verified_member
+from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.checklist("C17")
 
@@ -46,6 +54,31 @@ def _leaky_router() -> APIRouter:
     return router
 
 
+class PostedPassword(BaseModel):
+    password: str
+
+
+def _careless_router() -> APIRouter:
+    """Routes that log what a request carries under innocent names, as a careless
+    change to a handler might."""
+    router = api_router(prefix="/test-careless")
+    log = structlog.get_logger("tests.careless")
+
+    @router.post("/posted")
+    async def posted(_: PublicRoute, body: PostedPassword) -> dict[str, str]:
+        log.info("attempt", note=body.password)
+        return {}
+
+    @router.get("/carried")
+    async def carried(_: PublicRoute, request: Request) -> dict[str, str]:
+        log.info("carried", cookie_seen=None, note=request.cookies.get("session"))
+        log.info("header", note=request.headers.get("x-csrf-token"))
+        log.info("bearer", note=request.headers.get("authorization", "").partition(" ")[2])
+        return {}
+
+    return router
+
+
 @pytest.fixture(scope="module")
 async def leaky_app(settings: Settings) -> AsyncIterator[FastAPI]:
     configured = settings.model_copy(
@@ -56,6 +89,7 @@ async def leaky_app(settings: Settings) -> AsyncIterator[FastAPI]:
     )
     application = create_app(configured)
     application.include_router(_leaky_router())
+    application.include_router(_careless_router())
     yield application
     await application.state.database.dispose()
 
@@ -95,3 +129,57 @@ def test_the_password_inside_a_service_url_counts_as_a_secret() -> None:
 def test_short_values_are_not_treated_as_secrets() -> None:
     configured = Settings(database_url=_url("postgresql+asyncpg", "pw", username="app"))
     assert "pw" not in configured.secret_values()
+
+
+async def test_a_posted_password_logged_under_an_innocent_key_is_redacted(
+    http: AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = f"posted-{secrets.token_urlsafe(12)}"
+    assert (
+        await http.post("/test-careless/posted", json={"password": password})
+    ).status_code == 200
+    output = capsys.readouterr().out
+    assert "attempt" in output
+    assert password not in output
+
+
+@pytest.mark.parametrize(
+    "carried",
+    [
+        {"cookies": {"session": "cookie-value-0123456789"}},
+        {"headers": {"X-CSRF-Token": "csrf-header-value-0123456789"}},
+        {"headers": {"Authorization": "Bearer bearer-value-0123456789"}},
+    ],
+    ids=["session-cookie", "csrf-header", "bearer-token"],
+)
+async def test_a_credential_the_request_carries_is_redacted_under_an_innocent_key(
+    leaky_app: FastAPI, capsys: pytest.CaptureFixture[str], carried: dict[str, dict[str, str]]
+) -> None:
+    transport = ASGITransport(app=leaky_app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url=PUBLIC_URL, **carried) as client:  # type: ignore[arg-type]
+        assert (await client.get("/test-careless/carried")).status_code == 200
+    output = capsys.readouterr().out
+    assert "carried" in output
+    assert "-value-0123456789" not in output
+
+
+async def test_a_login_and_its_mail_leave_no_password_or_token_in_the_log(
+    client: AsyncClient, smtp_sink: SmtpSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = f"logs-{secrets.token_hex(4)}@example.org"
+    password = f"login-{secrets.token_urlsafe(12)}"
+    member = await verified_member(client, smtp_sink, email, password)
+    session = client.cookies.get("session")
+    output = capsys.readouterr().out
+    assert '"/api/v1/auth/login"' in output or "/api/v1/auth/login" in output
+    for secret in (password, session, member.csrf):
+        assert secret and secret not in output
+
+
+async def test_a_mailed_token_never_reaches_the_log_of_the_request_that_made_it(
+    client: AsyncClient, smtp_sink: SmtpSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = f"mailed-{secrets.token_hex(4)}@example.org"
+    assert (await sign_up(client, email)).status_code == 202
+    token = await mailed_token(smtp_sink, email, "verify-email")
+    assert token not in capsys.readouterr().out

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from app.core.errors import error_body
-from app.core.logging import bind_request, clear_request_context
+from app.core.logging import (
+    bind_request,
+    clear_request_context,
+    end_request_secrets,
+    is_sensitive_key,
+    remember_secret,
+    remember_secret_fields,
+    start_request_secrets,
+)
 from app.core.metrics import Metrics, route_template
 from app.core.middleware.raw_response import send_whole_response
 from app.core.request_id import (
@@ -35,6 +44,22 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
+def _remember_credentials(scope: Scope) -> None:
+    """The request's own credentials are never logged by value: headers, cookies and
+    query parameters named like secrets, and whatever an Authorization header carries."""
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            pairs = (part.partition("=") for part in value.decode("latin-1").split(";"))
+            remember_secret_fields((key.strip(), item.strip()) for key, _, item in pairs)
+        elif name == b"authorization":
+            remember_secret(value.decode("latin-1").partition(" ")[2].strip())
+        elif is_sensitive_key(name.decode("latin-1")):
+            remember_secret(value.decode("latin-1"))
+    query = scope.get("query_string", b"")
+    if query:
+        remember_secret_fields(parse_qsl(query.decode("latin-1")))
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
@@ -45,6 +70,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         clear_request_context()
+        start_request_secrets()
+        _remember_credentials(scope)
         request_id = accept_or_make_request_id(_incoming_request_id(scope))
         set_request_id(request_id)
         bind_request(request_id=request_id)
@@ -91,6 +118,7 @@ class RequestContextMiddleware:
                 client_ip=(scope.get("client") or ("", 0))[0],
             )
             clear_request_context()
+            end_request_secrets()
             set_request_id(None)
 
 
