@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright
 
+from tests.browser.api import Members
 from tests.browser.live_server import LiveServer
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -43,8 +44,27 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     live.stop()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def page(browser: Browser) -> AsyncIterator[Page]:
+async def _phone_page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 390, "height": 844})
     yield await context.new_page()
     await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    async for opened in _phone_page(browser):
+        yield opened
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def other_page(browser: Browser) -> AsyncIterator[Page]:
+    """A second person's browser: its own context, so its own cookies."""
+    async for opened in _phone_page(browser):
+        yield opened
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def members(server: LiveServer) -> AsyncIterator[Members]:
+    made = Members(server)
+    yield made
+    await made.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -42,24 +43,30 @@ class LiveServer:
             )
         wait_until_answering(self.process, f"{self.url}/healthz", self.log)
 
-    def link_mailed_to(self, address: str, path: str, timeout: float = 10.0) -> str:
+    async def link_mailed_to(self, address: str, path: str, timeout: float = 10.0) -> str:
         """The newest link to `path` in a mail to `address`, waiting for it to arrive."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            newest_first = sorted(
-                self.mail.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            for eml in newest_first:
-                mail = message_from_bytes(eml.read_bytes(), policy=policy.default)
-                if address.lower() not in str(mail["To"]).lower():
-                    continue
-                body = mail.get_body(preferencelist=("plain",))
-                text = str(body.get_content()) if body is not None else ""
-                found = re.search(re.escape(self.url + path) + r"\S*", text)
-                if found:
-                    return found.group(0)
-            time.sleep(0.05)
+            link = self._newest_link(address, path)
+            if link is not None:
+                return link
+            await asyncio.sleep(0.05)
         raise AssertionError(f"no mail to {address} with a link to {path}")
+
+    def _newest_link(self, address: str, path: str) -> str | None:
+        newest_first = sorted(
+            self.mail.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for eml in newest_first:
+            mail = message_from_bytes(eml.read_bytes(), policy=policy.default)
+            if address.lower() not in str(mail["To"]).lower():
+                continue
+            body = mail.get_body(preferencelist=("plain",))
+            text = str(body.get_content()) if body is not None else ""
+            found = re.search(re.escape(self.url + path) + r"\S*", text)
+            if found:
+                return found.group(0)
+        return None
 
     def stop(self) -> None:
         self.process.terminate()
