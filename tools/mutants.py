@@ -238,6 +238,27 @@ MUTANTS = (
         ("tests/core/test_log_secret_values.py",),
     ),
     mutant(
+        "session-token-logged",
+        "app/accounts/sessions.py",
+        "    remember_secret(token)  # sent as a cookie, never logged\n",
+        '    __import__("structlog").get_logger().info("issued", value=token)\n',
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    mutant(
+        "csrf-token-logged",
+        "app/core/security.py",
+        "    remember_secret(token)  # handed to the client, never logged\n",
+        '    __import__("structlog").get_logger().info("issued", value=token)\n',
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    mutant(
+        "invite-token-logged",
+        "app/orgs/invites.py",
+        "        remember_secret(token)  # mailed, never logged\n",
+        '        __import__("structlog").get_logger().info("issued", value=token)\n',
+        ("tests/core/test_log_secret_values.py",),
+    ),
+    mutant(
         "mailed-token-logged",
         "app/accounts/tokens.py",
         "    remember_secret(token)  # mailed, never logged\n",

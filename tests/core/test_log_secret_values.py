@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,10 +21,14 @@ from sqlalchemy.engine import URL
 
 from app.authz.policies import PublicRoute
 from app.core.json_body import api_router
+from app.core.logging import end_request_secrets, start_request_secrets
 from app.core.settings import Settings
+from app.mail.unsubscribe_tokens import unsubscribe_token
 from app.main import create_app
+from app.pages.forms import form_fields
 from tests.conftest import PUBLIC_URL
 from tests.support.accounts import mailed_token, sign_up, verified_member
+from tests.support.orgs import create_org, invite
 from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.checklist("C17")
@@ -74,6 +79,12 @@ def _careless_router() -> APIRouter:
         log.info("carried", cookie_seen=None, note=request.cookies.get("session"))
         log.info("header", note=request.headers.get("x-csrf-token"))
         log.info("bearer", note=request.headers.get("authorization", "").partition(" ")[2])
+        log.info("query", note=request.query_params.get("token"))
+        return {}
+
+    @router.post("/form")
+    async def form(_: PublicRoute, request: Request) -> dict[str, str]:
+        log.info("form", note=(await form_fields(request)).get("password"))
         return {}
 
     return router
@@ -149,18 +160,31 @@ async def test_a_posted_password_logged_under_an_innocent_key_is_redacted(
         {"cookies": {"session": "cookie-value-0123456789"}},
         {"headers": {"X-CSRF-Token": "csrf-header-value-0123456789"}},
         {"headers": {"Authorization": "Bearer bearer-value-0123456789"}},
+        {"params": {"token": "query-value-0123456789"}},
     ],
-    ids=["session-cookie", "csrf-header", "bearer-token"],
+    ids=["session-cookie", "csrf-header", "bearer-token", "query-token"],
 )
 async def test_a_credential_the_request_carries_is_redacted_under_an_innocent_key(
     leaky_app: FastAPI, capsys: pytest.CaptureFixture[str], carried: dict[str, dict[str, str]]
 ) -> None:
     transport = ASGITransport(app=leaky_app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url=PUBLIC_URL, **carried) as client:  # type: ignore[arg-type]
-        assert (await client.get("/test-careless/carried")).status_code == 200
+        params = carried.pop("params", None)
+        assert (await client.get("/test-careless/carried", params=params)).status_code == 200
     output = capsys.readouterr().out
     assert "carried" in output
     assert "-value-0123456789" not in output
+
+
+async def test_a_password_posted_from_a_page_form_is_redacted_under_an_innocent_key(
+    http: AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = f"form-{secrets.token_urlsafe(12)}"
+    answer = await http.post("/test-careless/form", data={"password": password})
+    assert answer.status_code == 200
+    output = capsys.readouterr().out
+    assert '"form"' in output or "form" in output
+    assert password not in output
 
 
 async def test_a_login_and_its_mail_leave_no_password_or_token_in_the_log(
@@ -183,3 +207,29 @@ async def test_a_mailed_token_never_reaches_the_log_of_the_request_that_made_it(
     assert (await sign_up(client, email)).status_code == 202
     token = await mailed_token(smtp_sink, email, "verify-email")
     assert token not in capsys.readouterr().out
+
+
+async def test_a_mailed_invite_token_never_reaches_the_log_of_the_request_that_made_it(
+    client: AsyncClient, smtp_sink: SmtpSink, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await verified_member(client, smtp_sink, f"coach-{secrets.token_hex(4)}@example.org")
+    org_id = await create_org(client, slug=f"logs-{secrets.token_hex(3)}")
+    invitee = f"invitee-{secrets.token_hex(4)}@example.org"
+    capsys.readouterr()
+    await invite(client, org_id, invitee)
+    token = await mailed_token(smtp_sink, invitee, "invite")
+    assert token not in capsys.readouterr().out
+
+
+def test_an_unsubscribe_token_made_for_a_mail_is_redacted_from_the_requests_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    start_request_secrets()
+    try:
+        token = unsubscribe_token(secrets.token_urlsafe(32), uuid.uuid4(), "replies")
+        structlog.get_logger("tests.careless").info("made", note=token)
+    finally:
+        end_request_secrets()
+    output = capsys.readouterr().out
+    assert "made" in output
+    assert token not in output
