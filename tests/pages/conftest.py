@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from tests.support.stripe_standin import StripeStandin, stripe_standin
+from tests.support.world_content import callers, world
 
-__all__ = ["stripe_configured", "stripe_standin"]
+__all__ = ["callers", "stripe_configured", "stripe_standin", "world"]
 
 
 @pytest.fixture
