@@ -1,4 +1,5 @@
-"""Fixtures of the page tests: the local Stripe stand-in, and the app pointed at it."""
+"""Fixtures of the page tests: the local Stripe stand-in, the app pointed at it, and the
+seeded world (tests/support/world.py) with a logged-in client per person."""
 
 from __future__ import annotations
 
