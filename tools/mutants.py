@@ -154,6 +154,13 @@ MUTANTS = (
         ("tests/messages/test_member_of_two_orgs.py", "tests/messages", "tests/authz"),
     ),
     mutant(
+        "dashboard-spaces-across-orgs",
+        "app/spaces/repository.py",
+        "        .where(Space.org_id.in_(org_ids), _visible_in_sql(*see_all))\n",
+        "        .where(_visible_in_sql(*see_all))\n",
+        ("tests/pages/test_dashboard.py",),
+    ),
+    mutant(
         "post-read-across-orgs",
         "app/posts/repository.py",
         "        .where(Post.id == post_id, Post.org_id == context.org_id)\n",

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import UserSession
@@ -131,6 +131,21 @@ def _context(org_id: uuid.UUID, caller: AuthenticatedUser, membership: Any) -> O
         payment_active=grants_paid_access(payment_status),
         _seal=_ISSUED_BY_AUTHZ,
     )
+
+
+_CALLER_MEMBERSHIPS = (
+    select(_memberships.org_id, *_MEMBERSHIP_COLUMNS)
+    .where(_memberships.user_id == bindparam("user_id"))
+    .order_by(_memberships.org_id)
+)
+
+
+async def contexts_of_caller(db: AsyncSession, caller: AuthenticatedUser) -> list[OrgContext]:
+    """An `OrgContext` for each org the authenticated caller is a member of, in one query:
+    for the pages that span the caller's orgs (the dashboard). Each one is the context the
+    org policy makes for that org; an org the caller is not in gets none."""
+    rows = (await db.execute(_CALLER_MEMBERSHIPS, {"user_id": caller.id})).all()
+    return [_context(row[0], caller, row[1:]) for row in rows]
 
 
 OrgPolicy = Callable[..., Coroutine[Any, Any, OrgContext]]

@@ -22,8 +22,14 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from app.accounts.sessions import AuthenticatedUser
 from app.authz.caller import MaybeUser
 from app.authz.marks import policy_name, route_policy
-from app.authz.org_context import ORG_POLICY_PREFIX, OrgContext, org_policy
+from app.authz.org_context import (
+    ORG_POLICY_PREFIX,
+    OrgContext,
+    contexts_of_caller,
+    org_policy,
+)
 from app.authz.permissions import Permission
+from app.core.dependencies import DbSession
 from app.core.errors import NotAuthenticated
 
 
@@ -44,6 +50,15 @@ async def authenticated(caller: MaybeUser) -> AuthenticatedUser:
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(authenticated)]
+
+
+async def caller_org_contexts(caller: CurrentUser, db: DbSession) -> list[OrgContext]:
+    """The logged-in caller's context in each of their orgs (its policy is `authenticated`)."""
+    return await contexts_of_caller(db, caller)
+
+
+# For routes without an org in the path that show the caller's own orgs (the dashboard).
+MyOrgContexts = Annotated[list[OrgContext], Depends(caller_org_contexts)]
 
 # Members of the org in the path ({org_id}), with the permission each name says.
 OrgMember = Annotated[OrgContext, Depends(org_policy(Permission.ORG_READ))]

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, tuple_, update
+from sqlalchemy import Select, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -232,6 +232,25 @@ async def audit_page(
     if before is not None:
         query = query.where(tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(*before))
     return list((await db.execute(query)).scalars())
+
+
+async def people_of_events(
+    db: AsyncSession, context: OrgContext, event_ids: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, str, str]]:
+    """ID, display name and email of whoever acted in, or was acted upon by, these
+    events of this org (former members included: the log outlives their membership)."""
+    if not event_ids:
+        return []
+    query = (
+        select(User.id, User.display_name, User.email)
+        .distinct()
+        .join(
+            AuditEvent,
+            or_(AuditEvent.actor_user_id == User.id, AuditEvent.target_user_id == User.id),
+        )
+        .where(AuditEvent.id.in_(event_ids), AuditEvent.org_id == context.org_id)
+    )
+    return [(row[0], str(row[1]), str(row[2])) for row in (await db.execute(query)).all()]
 
 
 async def members_by_email(db: AsyncSession, context: OrgContext, email: str) -> list[MemberRow]:

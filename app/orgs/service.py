@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,12 @@ from app.orgs.models import Org
 from app.orgs.repository import MemberRow
 from app.orgs.schemas import MemberOut
 from app.spaces.service import remove_from_all_spaces
+
+
+@dataclass(frozen=True)
+class AuditPerson:
+    display_name: str
+    email: str | None
 
 
 class OrgCreationDisabled(Forbidden):
@@ -186,3 +193,13 @@ class OrgService:
             rows, page.limit, lambda event: (event.created_at, event.id),
             self.settings.signing_key(), scope,
         )  # fmt: skip
+
+    async def people_of_events(
+        self, context: OrgContext, events: list[AuditEvent]
+    ) -> dict[uuid.UUID, AuditPerson]:
+        """Who the events name, by display name, with the email where the caller may see it."""
+        rows = await repository.people_of_events(self.db, context, [e.id for e in events])
+        return {
+            user_id: AuditPerson(name, email if may_see_email_of(context, user_id) else None)
+            for user_id, name, email in rows
+        }

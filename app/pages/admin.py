@@ -95,9 +95,9 @@ async def _members_again(
 
 @router.get("/orgs/{org_id}/admin/invites")
 async def invites_page(
-    org: InviteManager, request: Request, invites: Invites, spaces: Spaces
+    org: InviteManager, request: Request, invites: Invites, spaces: Spaces, cursor: Cursor = None
 ) -> Response:
-    return await _invites_page(request, org, invites, spaces)
+    return await _invites_page(request, org, invites, spaces, cursor=cursor)
 
 
 @router.post("/orgs/{org_id}/admin/invites")
@@ -134,6 +134,7 @@ async def audit_log_page(
     return render(
         request, "admin_audit.html", user=org, org_id=org.org_id,
         events=[audit_out(event) for event in events], next_cursor=next_cursor,
+        people=await orgs.people_of_events(org, events),
     )  # fmt: skip
 
 
@@ -153,13 +154,13 @@ def _invite_fields(form: FormData) -> dict[str, object]:
 
 async def _invites_page(
     request: Request, org: OrgContext, invites: Invites, spaces: Spaces,
-    status_code: int = 200, **context: object,
+    status_code: int = 200, cursor: str | None = None, **context: object,
 ) -> Response:  # fmt: skip
-    pending, _ = await invites.pending(org, PAGE, None)
+    pending, next_cursor = await invites.pending(org, PAGE, cursor)
     rows, _ = await spaces.spaces(org, PAGE, None)
     return render(
         request, "admin_invites.html", status_code, user=org, org_id=org.org_id,
-        invites=[invite_out(row) for row in pending],
+        invites=[invite_out(row) for row in pending], next_cursor=next_cursor,
         spaces=[space_out(r) for r in rows], roles=ASSIGNABLE,
         sent=request.query_params.get("sent") == "1", **context,
     )  # fmt: skip
@@ -169,8 +170,10 @@ async def _invites_page(
 
 
 @router.get("/orgs/{org_id}/admin/spaces")
-async def admin_spaces_page(org: SpaceCreator, request: Request, spaces: Spaces) -> Response:
-    return await _spaces_page(request, org, spaces)
+async def admin_spaces_page(
+    org: SpaceCreator, request: Request, spaces: Spaces, cursor: Cursor = None
+) -> Response:
+    return await _spaces_page(request, org, spaces, cursor=cursor)
 
 
 @router.post("/orgs/{org_id}/admin/spaces")
@@ -237,12 +240,13 @@ async def remove_space_member(
 
 async def _spaces_page(
     request: Request, org: OrgContext, spaces: Spaces, status_code: int = 200,
-    **context: object,
+    cursor: str | None = None, **context: object,
 ) -> Response:  # fmt: skip
-    rows, _ = await spaces.spaces(org, PAGE, None)
+    rows, next_cursor = await spaces.spaces(org, PAGE, cursor)
     return render(
         request, "admin_spaces.html", status_code, user=org, org_id=org.org_id,
-        spaces=[space_out(r) for r in rows], visibilities=list(Visibility), **context,
+        spaces=[space_out(r) for r in rows], next_cursor=next_cursor,
+        visibilities=list(Visibility), **context,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.authz.permissions import Permission
-from app.authz.policies import CurrentUser, OrgMember
+from app.authz.policies import CurrentUser, MyOrgContexts, OrgMember
 from app.billing.endpoints import Billing
 from app.core.errors import AppError
 from app.core.ratelimit import enforce_limit
@@ -19,6 +19,7 @@ from app.messages.endpoints import Messages, conversation_out, message_out
 from app.messages.schemas import BlockCreate, ConversationCreate, MessageCreate
 from app.orgs.endpoints import Orgs
 from app.pages.billing import PAYMENT_WORDS
+from app.pages.dashboard import org_panels
 from app.pages.forms import form_fields, parsed, validated
 from app.pages.rendering import render
 from app.pages.routing import error_page, page_router
@@ -40,8 +41,12 @@ def see_other(path: str) -> RedirectResponse:
 
 
 @router.get("/dashboard")
-async def dashboard(user: CurrentUser, request: Request, orgs: Orgs) -> Response:
-    return render(request, "dashboard.html", user=user, orgs=await orgs.my_orgs(user))
+async def dashboard(
+    user: CurrentUser, contexts: MyOrgContexts, request: Request, orgs: Orgs, spaces: Spaces,
+    posts: Posts,
+) -> Response:  # fmt: skip
+    panels = await org_panels(contexts, await orgs.my_orgs(user), spaces, posts)
+    return render(request, "dashboard.html", user=user, panels=panels)
 
 
 @router.get("/orgs/{org_id}")

@@ -8,12 +8,24 @@ in that space), so one query answers "may the caller see it".
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, delete, func, or_, select, tuple_
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -219,6 +231,55 @@ async def posts_page(
     rows = (await db.execute(query, parameters)).all()
     access = _space_access(rows[0]) if rows else None
     return [PostSummaryRow(*row[:9]) for row in rows], access
+
+
+def _latest_published_in(
+    context: OrgContext, space_ids: Sequence[uuid.UUID], limit: int
+) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            _posts.org_id,
+            _posts.id,
+            _posts.space_id,
+            _posts.author_id,
+            _users.display_name,
+            _posts.title,
+            func.substr(_posts.body, 1, EXCERPT_LENGTH).label("excerpt"),
+            _posts.status,
+            _posts.created_at,
+            _posts.listed_at,
+        )
+        .join(User.__table__, _users.id == _posts.author_id)
+        .where(
+            _posts.org_id == context.org_id,
+            _posts.space_id.in_(space_ids),
+            _posts.status == PostStatus.PUBLISHED,
+        )
+        .order_by(_posts.listed_at.desc(), _posts.id.desc())
+        .limit(limit)
+    )
+
+
+async def latest_published(
+    db: AsyncSession, readable: Sequence[tuple[OrgContext, Sequence[uuid.UUID]]], limit: int
+) -> dict[uuid.UUID, list[PostSummaryRow]]:
+    """The newest `limit` published posts of each org among the given spaces of it (the
+    ones its context may read), newest first, in one query: one branch per org."""
+    branches = [
+        _latest_published_in(context, space_ids, limit)
+        for context, space_ids in readable
+        if space_ids
+    ]
+    found: dict[uuid.UUID, list[PostSummaryRow]] = {context.org_id: [] for context, _ in readable}
+    if not branches:
+        return found
+    # Each branch keeps its own ORDER BY and LIMIT inside a subquery (SQLite needs that).
+    query: Any = union_all(*(select(branch.subquery()) for branch in branches))
+    for row in (await db.execute(query)).all():
+        found[row[0]].append(PostSummaryRow(*row[1:]))
+    for rows in found.values():
+        rows.sort(key=lambda row: (row.listed_at, row.id), reverse=True)
+    return found
 
 
 async def post_model(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> Post | None:

@@ -8,6 +8,7 @@ not read, or someone else's draft, is not found, for admins too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from app.authz.org_context import OrgContext
 from app.authz.rules import (
     may_delete_content,
     may_edit_post,
+    may_read_space,
     may_see_post,
     space_content_readable,
 )
@@ -29,6 +31,7 @@ from app.posts import repository
 from app.posts.models import PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import PostCreate, PostUpdate
+from app.spaces.repository import SpaceRow
 from app.spaces.service import readable_space, require_readable
 
 REPLY_EXCERPT_LENGTH = 500
@@ -88,6 +91,29 @@ class PostService:
         else:
             require_readable(context, access)
         return cut_page(rows, page.limit, lambda row: (row.listed_at, row.id), key, scope)
+
+    async def latest_in_orgs(
+        self,
+        contexts: Sequence[OrgContext],
+        spaces: Mapping[uuid.UUID, Sequence[SpaceRow]],
+        limit: int,
+    ) -> dict[uuid.UUID, list[PostSummaryRow]]:
+        """The newest `limit` published posts of each org (by org ID) that its context may
+        read, among `spaces` (the spaces it sees there), in one query."""
+        access = {row.id: row.access for rows in spaces.values() for row in rows}
+        readable = [
+            (c, [row.id for row in spaces.get(c.org_id, ()) if may_read_space(c, row.access)])
+            for c in contexts
+        ]
+        found = await repository.latest_published(self.db, readable, limit)
+        by_org = {context.org_id: context for context in contexts}
+        return {
+            org_id: [
+                row for row in rows
+                if may_see_post(by_org[org_id], access[row.space_id], row.author_id, row.status)
+            ]
+            for org_id, rows in found.items()
+        }  # fmt: skip
 
     async def create(self, context: OrgContext, space_id: uuid.UUID, body: PostCreate) -> PostRow:
         """Whoever may read a space's content may post in it; an open space needs no joining."""

@@ -7,7 +7,7 @@ a space's row comes with whether the caller is in it, so one query answers both.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,24 +47,31 @@ class SpaceMemberRow:
 
 def _spaces_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
     """The org's spaces, each with whether the caller is in it."""
-    return (
-        select(
-            Space.id,
-            Space.name,
-            Space.description,
-            Space.visibility,
-            Space.created_at,
-            SpaceMembership.id.is_not(None).label("is_member"),
-        )
-        .outerjoin(
-            SpaceMembership,
-            and_(
-                SpaceMembership.space_id == Space.id,
-                SpaceMembership.user_id == context.user_id,
-            ),
-        )
-        .where(Space.org_id == context.org_id)
+    return _spaces_with_membership_of(context.user_id).where(Space.org_id == context.org_id)
+
+
+def _spaces_with_membership_of(user_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
+    """Spaces, each with whether the user is in it: callers add the org filter."""
+    return select(
+        Space.id,
+        Space.name,
+        Space.description,
+        Space.visibility,
+        Space.created_at,
+        SpaceMembership.id.is_not(None).label("is_member"),
+    ).outerjoin(
+        SpaceMembership,
+        and_(
+            SpaceMembership.space_id == Space.id,
+            SpaceMembership.user_id == user_id,
+        ),
     )
+
+
+def _visible_in_sql(*also: Any) -> Any:
+    """The SQL form of `rules.may_see_space`: not private, or the caller is in it, or `also`
+    (the orgs whose private spaces the caller sees)."""
+    return or_(Space.visibility != Visibility.PRIVATE, SpaceMembership.id.is_not(None), *also)
 
 
 def _space_row(row: Any) -> SpaceRow:
@@ -95,12 +102,34 @@ async def spaces_page(
     `with_all_private` (the SQL form of `rules.may_see_space`)."""
     query = _spaces_of(context).order_by(Space.created_at, Space.id).limit(limit)
     if not with_all_private:
-        query = query.where(
-            or_(Space.visibility != Visibility.PRIVATE, SpaceMembership.id.is_not(None))
-        )
+        query = query.where(_visible_in_sql())
     if after is not None:
         query = query.where(tuple_(Space.created_at, Space.id) > tuple_(*after))
     return [_space_row(row) for row in (await db.execute(query)).all()]
+
+
+async def spaces_of_orgs(
+    db: AsyncSession, contexts: Sequence[OrgContext], *, with_all_private: set[uuid.UUID]
+) -> dict[uuid.UUID, list[SpaceRow]]:
+    """The spaces the caller may see in each org of `contexts` (one caller's contexts),
+    oldest first, in one query: private ones only where they are in it, or in the orgs of
+    `with_all_private`."""
+    if not contexts:
+        return {}
+    if len({context.user_id for context in contexts}) != 1:
+        raise ValueError("the contexts of one caller only")
+    org_ids = [context.org_id for context in contexts]
+    see_all = [Space.org_id.in_(with_all_private)] if with_all_private else []
+    query = (
+        _spaces_with_membership_of(contexts[0].user_id)
+        .add_columns(Space.org_id)
+        .where(Space.org_id.in_(org_ids), _visible_in_sql(*see_all))
+        .order_by(Space.created_at, Space.id)
+    )
+    found: dict[uuid.UUID, list[SpaceRow]] = {org_id: [] for org_id in org_ids}
+    for row in (await db.execute(query)).all():
+        found[row.org_id].append(_space_row(row))
+    return found
 
 
 async def space_model(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> Space | None:

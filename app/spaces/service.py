@@ -7,7 +7,7 @@ service asks `visible_space` / `readable_space` before touching a space's conten
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -146,6 +146,20 @@ class SpaceService:
             limit=page.limit + 1,
         )
         return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+
+    async def visible_in_orgs(
+        self, contexts: Sequence[OrgContext]
+    ) -> dict[uuid.UUID, list[SpaceRow]]:
+        """The spaces the caller sees in each of their orgs (by org ID), oldest first, in
+        one query: the rule of the space list, for every org at once."""
+        see_all = {c.org_id for c in contexts if c.may(Permission.SPACES_SEE_ALL)}
+        found = await repository.spaces_of_orgs(self.db, contexts, with_all_private=see_all)
+        return {
+            context.org_id: [
+                row for row in found[context.org_id] if may_see_space(context, row.access)
+            ]
+            for context in contexts
+        }
 
     async def space(self, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
         return await visible_space(self.db, context, space_id)

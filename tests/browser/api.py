@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from httpx import AsyncClient, Response
-from playwright.async_api import BrowserContext
+from playwright.async_api import BrowserContext, StorageState
 
 from tests.browser.live_server import LiveServer
 
@@ -113,3 +113,40 @@ async def join_by_invite(
     await invite(owner, org_id, member.email, space_ids)
     token = token_of(await server.link_mailed_to(member.email, "/invite"))
     await member.call("POST", "/invites/accept", 200, token=token)
+
+
+# The issue's size of a member's dashboard (issue 13): 10 spaces holding 50 posts.
+DASHBOARD_SPACES = 10
+DASHBOARD_POSTS = 50
+_BODY = (
+    "This week we looked at how to keep a weekly review short enough to actually do it. "
+    "Three questions, ten minutes, the same time every Friday: what moved, what stalled, "
+    "and what is the one thing that would make next week easier. Reply with yours. "
+) * 3
+
+
+async def seed_dashboard_member(server: LiveServer) -> ApiMember:
+    """A member whose org has DASHBOARD_SPACES spaces and DASHBOARD_POSTS published posts,
+    spread evenly, through the API (the server's rate limits are off)."""
+    suffix = uuid.uuid4().hex[:8]
+    member = await api_member(server, f"dashboard.{suffix}@example.org", "Dana Reader")
+    org_id = await create_org(member, "Evening Circle", f"evening-{suffix}")
+    names = [f"Weekly practice {n + 1}" for n in range(DASHBOARD_SPACES)]
+    space_ids = [await create_space(member, org_id, name) for name in names]
+    for n in range(DASHBOARD_POSTS):
+        path = f"/orgs/{org_id}/spaces/{space_ids[n % DASHBOARD_SPACES]}/posts"
+        title = f"Friday review, week {n + 1}: what moved and what stalled"
+        await member.call("POST", path, 201, title=title, body=_BODY, status="published")
+    return member
+
+
+def storage_state_of(member: ApiMember) -> StorageState:
+    """A browser storage state holding the member's session cookies: signed in, no clicks."""
+    cookies = [
+        {
+            "name": c.name, "value": c.value or "", "domain": c.domain, "path": c.path or "/",
+            "expires": -1, "httpOnly": c.name == "session", "secure": False, "sameSite": "Lax",
+        }
+        for c in member.client.cookies.jar
+    ]  # fmt: skip
+    return {"cookies": cookies, "origins": []}  # type: ignore[typeddict-item]

@@ -1,4 +1,5 @@
-"""Fixtures of the page tests: the local Stripe stand-in, and the app pointed at it."""
+"""Fixtures of the page tests: the local Stripe stand-in, the app pointed at it, and the
+seeded world (tests/support/world.py) with a logged-in client per person."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from tests.support.stripe_standin import StripeStandin, stripe_standin
+from tests.support.world_content import callers, world
 
-__all__ = ["stripe_configured", "stripe_standin"]
+__all__ = ["callers", "stripe_configured", "stripe_standin", "world"]
 
 
 @pytest.fixture

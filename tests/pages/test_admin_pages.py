@@ -3,16 +3,30 @@ only by admins and owners, through the services the API's admin routes use."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
+from tests.pages.bulk import (
+    Seeder,
+    seed_rows,
+    seeded_event,
+    seeded_invite,
+    seeded_member,
+    seeded_space,
+)
 from tests.pages.forms import submit
 from tests.support.accounts import mailed_token, verified_member
 from tests.support.orgs import create_org, invite
 from tests.support.smtp_sink import SmtpSink
+from tests.support.world import World
+from tests.support.world_content import Callers
 
 MEMBER = "admin.pages.member@example.org"
 
@@ -150,6 +164,105 @@ async def test_the_audit_log_page_shows_a_role_change(circle: Circle) -> None:
     assert page.status_code == 200
     assert "<h1>Audit log</h1>" in page.text
     assert "<strong>member.role_changed</strong>" in page.text
+
+
+async def test_the_audit_log_page_names_the_actor_and_the_member_acted_upon(
+    circle: Circle,
+) -> None:
+    members = f"/orgs/{circle.org_id}/admin/members"
+    await submit(circle.owner, members, f"{members}/{circle.member_id}/role", {"role": "admin"})
+
+    page = (await circle.owner.get(f"/orgs/{circle.org_id}/admin/audit-log")).text
+
+    actor = '<span class="actor">Coach (admin.pages.owner@example.org)</span>'
+    assert actor in page
+    assert f'<span class="target">Mo &lt;i&gt;Member&lt;/i&gt; ({MEMBER})</span>' in page
+    assert circle.member_id not in page
+
+
+async def test_the_audit_log_page_still_names_a_member_who_was_removed(circle: Circle) -> None:
+    members = f"/orgs/{circle.org_id}/admin/members"
+    await submit(circle.owner, members, f"{members}/{circle.member_id}/remove", {})
+
+    page = (await circle.owner.get(f"/orgs/{circle.org_id}/admin/audit-log")).text
+
+    assert "<strong>member.removed</strong>" in page
+    assert '<span class="target">Mo &lt;i&gt;Member&lt;/i&gt;' in page
+
+
+# -- paging: 50 rows a page, the next one reached by the link carrying the API's cursor ----
+
+
+@dataclass(frozen=True)
+class AdminList:
+    path: str  # the same under /orgs/{id}/admin/ (the page) and /api/v1/orgs/{id}/ (the API)
+    seeder: Seeder
+    row: re.Pattern[str]
+    label: Callable[[dict[str, Any]], str]
+
+
+AT_LINE_START = re.compile(r"<li>([^<]+?) <span")
+ADMIN_LISTS = {
+    "members": AdminList("members", seeded_member, AT_LINE_START, lambda i: i["display_name"]),
+    "invites": AdminList("invites", seeded_invite, AT_LINE_START, lambda i: i["email"]),
+    "spaces": AdminList(
+        "spaces",
+        seeded_space,
+        re.compile(r'<li><a href="[^"]+">Edit ([^<]+)</a>'),
+        lambda i: i["name"],
+    ),
+    "audit log": AdminList(
+        "audit-log",
+        seeded_event,
+        re.compile(r"seeded: ([0-9a-f]{12})"),
+        lambda i: i["details"]["seeded"],
+    ),
+}
+NEXT_LINK = re.compile(r'<a href="(\?cursor=[^"]+)">(?:More|Older) ')
+
+
+async def rows_by_page(client: AsyncClient, path: str, row: re.Pattern[str]) -> list[list[str]]:
+    """Each page's rows, following the page's own next-page link until there is none."""
+    pages, url = [], path
+    while True:
+        text = (await client.get(url)).text
+        pages.append([html.unescape(label) for label in row.findall(text)])
+        link = NEXT_LINK.search(text)
+        if link is None:
+            return pages
+        url = path + html.unescape(link.group(1))
+
+
+async def admin_list_walk(
+    app: FastAPI, world: World, callers: Callers, kind: AdminList
+) -> tuple[list[list[str]], list[str]]:
+    """51 rows seeded (beside the world's own), then the pages and the API's whole list."""
+    await seed_rows(app, world, kind.seeder, 51)
+    org_id, owner = world.refs["org_id"], callers("owner")
+    pages = await rows_by_page(owner, f"/orgs/{org_id}/admin/{kind.path}", kind.row)
+    api = await owner.get(f"/api/v1/orgs/{org_id}/{kind.path}", params={"limit": 100})
+    assert api.json()["next_cursor"] is None
+    return pages, [kind.label(item) for item in api.json()["items"]]
+
+
+@pytest.mark.parametrize("kind", ADMIN_LISTS.values(), ids=ADMIN_LISTS.keys())
+async def test_the_51st_row_of_an_admin_list_is_on_its_second_page(
+    app: FastAPI, world: World, callers: Callers, kind: AdminList
+) -> None:
+    pages, everything = await admin_list_walk(app, world, callers, kind)
+
+    assert len(pages) == 2
+    assert len(pages[0]) == 50
+    assert everything[50] in pages[1]
+
+
+@pytest.mark.parametrize("kind", ADMIN_LISTS.values(), ids=ADMIN_LISTS.keys())
+async def test_the_pages_of_an_admin_list_hold_each_row_once_in_the_apis_order(
+    app: FastAPI, world: World, callers: Callers, kind: AdminList
+) -> None:
+    pages, everything = await admin_list_walk(app, world, callers, kind)
+
+    assert [label for page in pages for label in page] == everything
 
 
 async def spaces_of(circle: Circle) -> list[dict[str, str]]:
