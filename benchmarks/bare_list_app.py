@@ -11,10 +11,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
 from fastapi import FastAPI
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.database import Database
@@ -35,13 +34,7 @@ app = FastAPI(lifespan=lifespan)
 
 
 @app.get("/posts")
-async def list_posts(
-    org_id: uuid.UUID,
-    space_id: uuid.UUID,
-    limit: int = 20,
-    after_listed_at: datetime | None = None,
-    after_id: uuid.UUID | None = None,
-) -> PostPage:
+async def list_posts(org_id: uuid.UUID, space_id: uuid.UUID, limit: int = 20) -> PostPage:
     query = (
         select(
             Post.id,
@@ -63,8 +56,6 @@ async def list_posts(
         .order_by(Post.listed_at.desc(), Post.id.desc())
         .limit(limit + 1)
     )
-    if after_listed_at is not None and after_id is not None:  # a deep page's keyset
-        query = query.where(tuple_(Post.listed_at, Post.id) < tuple_(after_listed_at, after_id))
     async with database.sessionmaker() as db:
         rows = (await db.execute(query)).all()
     fields = PostSummary.model_fields
