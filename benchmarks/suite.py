@@ -306,8 +306,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", default="rt_bench_seeded")
-    parser.add_argument("--tiny", action="store_true", help="tiny data (the smoke test's)")
+    parser.add_argument("--database", help="default: rt_bench_seeded, rt_bench_tiny with --tiny")
+    parser.add_argument(
+        "--tiny", "--small", action="store_true", help="tiny data (the smoke test's)"
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
@@ -318,6 +320,8 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="*", help="run only these (names as printed)")
     parser.add_argument("--client", choices=("wrk", "python"), default="wrk")
     args = parser.parse_args()
+    # tiny data never lands in the full-size database, which takes minutes to seed again
+    args.database = args.database or ("rt_bench_tiny" if args.tiny else "rt_bench_seeded")
     if args.client == "wrk" and shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (apt-get install wrk), or use --client python")
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
