@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import NoReturn
 
 from app.core.cli import Registrar, SubParsers
-from app.core.settings import ConfigurationError, Environment, Settings, load_settings
+from app.core.settings import (
+    SERVE_COMMAND,
+    SERVED_BY,
+    ConfigurationError,
+    Environment,
+    Settings,
+    load_settings,
+)
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, Command] = {}
@@ -40,6 +47,7 @@ def serve(args: argparse.Namespace) -> int:
             upgrade(settings.database_url)  # the embedded default needs no separate step
     if args.workers > 1:
         _share_metrics_between_workers()
+    os.environ[SERVED_BY] = SERVE_COMMAND  # for app.main, in every worker process
     uvicorn.run(
         "app.main:app",
         host=host,

@@ -26,7 +26,7 @@ from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
 from app.core.ratelimit import RateLimiter
 from app.core.sentry import init_sentry
-from app.core.settings import Environment, Settings, get_settings
+from app.core.settings import Environment, Settings, get_settings, refuse_a_bare_server
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.idempotency.service import install_replay_handler
 from app.mail.endpoints import router as mail_router
@@ -119,7 +119,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _create_default_app() -> FastAPI:
-    return create_app()
+    settings = get_settings()
+    refuse_a_bare_server(settings)
+    return create_app(settings)
 
 
 app = _create_default_app()

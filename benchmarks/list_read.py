@@ -1,17 +1,19 @@
 """An authenticated list read with every layer on, against a bare handler doing the same query.
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-        uv run python -m benchmarks.list_read [--seconds 10] [--rounds 3] [--rate 400] \\
-        [--workers 1 2] [--client wrk|python]
+    REDIS_URL=redis://127.0.0.1:6379/0 uv run python -m benchmarks.list_read \\
+        [--seconds 10] [--rounds 3] [--rate 400] [--workers 1 2] [--client wrk|python]
 
 Makes a scratch database next to the one DATABASE_URL names (dropped at the end), seeds
 an org, a member with a session and an open space with 50 published posts, and starts
-two uvicorn servers on 127.0.0.1, each with 1 and then 2 worker processes (`--workers`):
+two servers on 127.0.0.1, each with 1 and then 2 worker processes (`--workers`):
 
-- the real app, configured as in production behind a TLS proxy (every middleware, the
-  session cookie, the org policy, the rate limiter; Redis when REDIS_URL is set), serving
+- the real app by `python -m app serve`, configured as in production behind a TLS proxy
+  (every middleware, the session cookie, the org policy, the rate limiter in Redis:
+  production refuses to start without REDIS_URL), serving
   `GET /api/v1/orgs/{org}/spaces/{space}/posts?limit=20`;
-- `benchmarks/bare_list_app.py`: FastAPI running the same SELECT, nothing else.
+- `benchmarks/bare_list_app.py` under bare uvicorn: FastAPI running the same SELECT,
+  nothing else.
 
 It reports, per server and worker count, the median over rounds of the closed-loop
 throughput (wrk, 32 connections; `apt-get install wrk`) and of p50/p95 latency at a
@@ -108,9 +110,12 @@ def free_port() -> int:
 @contextmanager
 def server(target: str, env: dict[str, str], workers: int = 1) -> Iterator[int]:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning",
+    # The real app as production runs it (a bare uvicorn is refused there), the baseline bare.
+    runner = ["app", "serve"] if target == "app.main:app" else ["uvicorn", target]
+    command = [sys.executable, "-m", *runner, "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers)]  # fmt: skip
+    if target != "app.main:app":
+        command += ["--no-access-log", "--log-level", "warning"]
     process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL
     )

@@ -265,6 +265,8 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("DKIM_SELECTOR is missing (mail must be signed)")
     if settings.debug:
         problems.append("DEBUG must be off in production")
+    if not settings.redis_url:
+        problems.append("REDIS_URL is missing (rate limits must be shared by every process)")
     if settings.stripe_webhook_secret is not None and _looks_like_placeholder(
         settings.stripe_webhook_secret.get_secret_value()
     ):
@@ -310,6 +312,23 @@ def warn_about_a_random_secret_key(settings: Settings) -> None:
             "secret_key_not_set",
             detail="using a random key for this process; sessions and signed links "
             "stop working at restart: set SECRET_KEY",
+        )
+
+
+# Set by `python -m app serve` for the processes it starts. Only that command runs uvicorn
+# with its own proxy-header handling and Server banner off; a bare `uvicorn app.main:app`
+# would believe X-Forwarded-For from 127.0.0.1 and send `server: uvicorn`, so in
+# production app.main refuses to be built without it.
+SERVED_BY = "ROUNDTABLE_SERVED_BY"
+SERVE_COMMAND = "python -m app serve"
+
+
+def refuse_a_bare_server(settings: Settings) -> None:
+    """In production, only `python -m app serve` may serve the module-level app."""
+    if settings.is_production and os.environ.get(SERVED_BY) != SERVE_COMMAND:
+        raise ConfigurationError(
+            f"in production, start the app with `{SERVE_COMMAND}`, not a bare `uvicorn "
+            "app.main:app` (it would trust forwarding headers itself and send a Server banner)"
         )
 
 

@@ -2,7 +2,8 @@
 
 A smoke run (one short round at a low rate, this file's own closed-loop client instead
 of wrk), not a timed test: it asserts that every figure is printed, never what it is.
-Needs PostgreSQL (production settings refuse SQLite), so it runs in the PostgreSQL leg.
+Needs PostgreSQL and Redis (production settings refuse SQLite and a missing REDIS_URL), so
+it runs in the PostgreSQL leg.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pytest
 from app.core.migrations import PROJECT_ROOT
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-    reason="the benchmark runs on PostgreSQL (DATABASE_URL=postgresql+asyncpg://...)",
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql")
+    or not os.environ.get("REDIS_URL"),
+    reason="the benchmark runs on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
 )
 
 SMOKE_ARGUMENTS = ["--seconds", "1", "--rounds", "1", "--rate", "20", "--client", "python"]

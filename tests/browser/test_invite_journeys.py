@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -77,3 +78,41 @@ async def test_an_invite_accepted_by_a_signed_in_account_lands_in_the_org_with_i
     await page.get_by_role("button", name="Accept the invitation").click()
 
     await expect_member_of(page, server, community)
+
+
+@pytest.mark.checklist("C04")
+async def test_an_existing_account_logs_in_from_the_invite_and_comes_back_to_accept_it(
+    page: Page, server: LiveServer, community: Community, members: Members
+) -> None:
+    existing = await members.new("Returning")
+    await open_the_invite(page, server, community, existing.email)
+
+    await page.get_by_role("link", name="Log in first").click()
+    await page.get_by_label("Email", exact=True).fill(existing.email)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+
+    await expect(page).to_have_url(re.compile(re.escape(f"{server.url}/invite#token=") + ".+"))
+    await expect(page.get_by_text(f"You are logged in as {existing.email}.")).to_be_visible()
+    preview = f"Coach Kim invited you to join {community.org_name}."
+    await expect(page.get_by_role("status")).to_have_text(preview)
+    await page.get_by_role("button", name="Accept the invitation").click()
+    await expect_member_of(page, server, community)
+
+
+async def test_the_log_in_first_link_opened_in_a_new_tab_still_brings_the_invite_back(
+    page: Page, server: LiveServer, community: Community, members: Members
+) -> None:
+    existing = await members.new("Other tab")
+    await open_the_invite(page, server, community, existing.email)
+    href = await page.get_by_role("link", name="Log in first").get_attribute("href")
+    assert href is not None and href.startswith(f"{server.url}/login?next=/invite#token=")
+    tab = await page.context.new_page()  # a tab of its own: none of the first one's storage
+
+    await tab.goto(href)
+    await tab.get_by_label("Email", exact=True).fill(existing.email)
+    await tab.get_by_label("Password", exact=True).fill(PASSWORD)
+    await tab.get_by_role("button", name="Log in").click()
+    await tab.get_by_role("button", name="Accept the invitation").click()
+
+    await expect_member_of(tab, server, community)

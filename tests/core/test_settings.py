@@ -40,6 +40,7 @@ def production(**overrides: object) -> dict[str, object]:
         "email_from": "no-reply@community.example.org",
         "dkim_selector": "rt1",
         "dkim_private_key": dkim_key_pem(),
+        "redis_url": "redis://redis:6379/0",
     }
     values.update(overrides)
     return values
@@ -104,6 +105,10 @@ def test_a_missing_dkim_selector_is_refused() -> None:
     assert "DKIM_SELECTOR" in refusal(dkim_selector=None)
 
 
+def test_a_missing_redis_url_is_refused() -> None:
+    assert "REDIS_URL is missing" in refusal(redis_url=None)
+
+
 def test_debug_is_refused() -> None:
     assert "DEBUG" in refusal(debug=True)
 
@@ -126,7 +131,7 @@ def test_development_without_secret_key_uses_a_random_one(
     assert len(first.signing_key()) >= 32
 
 
-def test_production_serve_without_settings_exits_naming_secret_key() -> None:
+def test_production_serve_without_settings_exits_naming_secret_key_and_redis_url() -> None:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -144,3 +149,4 @@ def test_production_serve_without_settings_exits_naming_secret_key() -> None:
     )
     assert finished.returncode != 0
     assert "SECRET_KEY" in finished.stderr
+    assert "REDIS_URL is missing" in finished.stderr

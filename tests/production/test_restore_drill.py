@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +48,9 @@ async def client_of(settings: Settings) -> AsyncIterator[AsyncClient]:
             yield client
 
 
-def backup(folder: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def backup(
+    folder: Path, database_url: str, *args: str, **variables: str
+) -> subprocess.CompletedProcess[str]:
     """`deploy/backup.sh ARGS` with `docker compose` aimed at `database_url`."""
     bin_folder = folder / "bin"
     if not bin_folder.exists():
@@ -70,6 +73,7 @@ def backup(folder: Path, database_url: str, *args: str) -> subprocess.CompletedP
     }
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
+    environment.update(variables)
     return subprocess.run(
         [shutil.which("bash") or "/bin/bash", str(BACKUP_SCRIPT), *args],
         env=environment,
@@ -122,3 +126,30 @@ async def test_a_dump_restored_into_a_fresh_database_serves_the_same_data(
             assert (await client.get("/readyz")).status_code == 200
     calls = [line.split()[3] for line in (tmp_path / "docker-calls.log").read_text().splitlines()]
     assert calls == ["exec", "exec", "stop", "exec", "run", "up"]
+
+
+def aged(path: Path, days: int) -> Path:
+    path.write_bytes(b"an earlier dump")
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+    return path
+
+
+async def test_a_dump_deletes_only_dumps_older_than_the_retention(
+    database_url: str, tmp_path: Path
+) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("backup.sh dump runs pg_dump on PostgreSQL (set DATABASE_URL)")
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    expired = aged(backups / "roundtable-20260101T031700Z.dump", days=20)
+    kept = aged(backups / "roundtable-20260115T031700Z.dump", days=5)
+    unrelated = aged(backups / "notes.txt", days=40)
+    async with scratch_database(database_url, tmp_path) as source:
+        upgrade(source)
+        dumped = backup(tmp_path, source, "dump", RETENTION_DAYS="14")
+    assert dumped.returncode == 0, dumped.stderr
+    assert not expired.exists()
+    assert kept.exists() and unrelated.exists()
+    assert len(list(backups.glob("roundtable-*.dump"))) == 2, "the kept one and tonight's"
+    assert f"backup removed (older than 14 days): {expired}" in dumped.stdout

@@ -11,6 +11,11 @@
   document.querySelectorAll("input[data-token]").forEach(function (input) {
     if (!input.value) input.value = token;
   });
+  // A detour (the "Log in first" link) takes the token along in its own fragment: the
+  // login form posts to its page's URL, and the redirect back keeps that fragment.
+  document.querySelectorAll("a[data-carry-token]").forEach(function (link) {
+    link.hash = "token=" + encodeURIComponent(token);
+  });
   document.querySelectorAll("[data-with-token]").forEach(function (el) { el.hidden = false; });
   document.querySelectorAll("[data-without-token]").forEach(function (el) { el.hidden = true; });
   var preview = document.querySelector("[data-invite-preview]");
