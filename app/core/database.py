@@ -76,6 +76,11 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 10
 
 
+class AdmissionTimeout(PoolTimeout):
+    """No place in the fair queue came free in time: a 503, logged as this type so that it
+    is told apart from the pool's own timeout (sqlalchemy's TimeoutError)."""
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(settings.database_url, poolclass=NullPool)
@@ -137,7 +142,7 @@ class Database:
         try:
             await asyncio.wait_for(self._admission.acquire(), self._admission_wait)
         except TimeoutError:
-            raise PoolTimeout("no database connection became free in time") from None
+            raise AdmissionTimeout("no database connection became free in time") from None
         try:
             yield
         finally:

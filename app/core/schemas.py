@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Generic, TypeVar
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 MAX_EMAIL_LENGTH = 254
@@ -53,7 +53,32 @@ def refuse_nul(value: str) -> str:
 # The JSON Schema of a type states what its validators refuse as far as JSON Schema can
 # (a client generator, or a fuzzer, then sends what is accepted); validation is unchanged.
 ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
-EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH}
+
+
+def _any_case(word: str) -> str:
+    """`word` matched in any case, in the regex dialect JSON Schema shares (no inline flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# What normalize_email refuses beyond `format: email`: a local part that is not plain ASCII
+# dot-atom (SMTPUTF8 and quoted forms are off) or longer than 64, a domain without a dot, and
+# the special-use domains email-validator refuses (`.test`, `.localhost`, `.invalid`, ...).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_RESERVED_DOMAINS = "|".join(_any_case(name) for name in sorted(SPECIAL_USE_DOMAIN_NAMES))
+EMAIL_PATTERN = (
+    rf"^(?=[^@]{{1,64}}@){_ATEXT}+(?:\.{_ATEXT}+)*"
+    rf"@(?!(?:[^@]*\.)?(?:{_RESERVED_DOMAINS})$)[^\s@.]+(?:\.[^\s@.]+)+$"
+)
+EMAIL_SCHEMA = {
+    "type": "string",
+    "format": "email",
+    "maxLength": MAX_EMAIL_LENGTH,
+    "pattern": EMAIL_PATTERN,
+    "description": "An address mail can be sent to: ASCII before the @ (64 characters at "
+    "most), and not at a special-use domain ("
+    + ", ".join(f"`.{name}`" for name in sorted(SPECIAL_USE_DOMAIN_NAMES))
+    + ").",
+}
 DISPLAY_NAME_SCHEMA = {"type": "string", "maxLength": 80, "pattern": ONE_LINE_PATTERN}
 NEW_PASSWORD_SCHEMA = {
     "type": "string",

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from app.accounts.sessions import AuthenticatedUser
 from app.authz import org_context
 from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
@@ -81,6 +82,12 @@ CALLER = _member_context(3)
 SPACE = row_id("space", 0)
 CURSOR_AT = (datetime.fromisoformat("2026-01-01T02:00:00+00:00"), uuid.UUID(int=0))
 
+CALLER_USER = AuthenticatedUser(
+    id=CALLER.user_id, email="member3@bench.example", display_name="Member 3",
+    email_verified=True, session_id=uuid.UUID(int=1),
+)  # fmt: skip
+AUDIT_EVENTS = [row_id("audit", n) for n in range(0, 60, 3)]
+
 ListQuery = Callable[[Any], Awaitable[object]]
 LIST_QUERIES: dict[str, ListQuery] = {
     "posts of a space, first page": lambda db: posts.posts_page(
@@ -120,6 +127,17 @@ LIST_QUERIES: dict[str, ListQuery] = {
     "members of a space": lambda db: spaces.space_members_page(
         db, CALLER, SPACE, after=None, limit=21
     ),
+    "blocks of a member, a cursor page": lambda db: messages.blocks_page(
+        db, CALLER, after=CURSOR_AT, limit=21
+    ),
+    "orgs of a member": lambda db: orgs.orgs_of_user(db, CALLER.user_id),
+    "org contexts of a caller (dashboard)": lambda db: org_context.contexts_of_caller(
+        db, CALLER_USER
+    ),
+    "spaces of a member's orgs (dashboard)": lambda db: spaces.spaces_of_orgs(
+        db, [CALLER], with_all_private=set()
+    ),
+    "people named by audit events": lambda db: orgs.people_of_events(db, CALLER, AUDIT_EVENTS),
 }
 
 
@@ -142,7 +160,9 @@ async def _plans(connection: AsyncConnection, query: ListQuery) -> list[dict[str
     await query(recorder)
     plans = []
     for statement, parameters in recorder.executed:
-        compiled = statement.compile(dialect=connection.dialect)
+        compiled = statement.compile(  # IN lists expanded into one parameter per value
+            dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
         values = compiled.construct_params(parameters)
         positional = tuple(values[name] for name in compiled.positiontup or ())
         result = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", positional)
