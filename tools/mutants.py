@@ -176,27 +176,27 @@ MUTANTS = (
             ("tests/accounts/test_each_rate_limit_alone.py", "tests/accounts/test_rate_limits.py"),
         )
         for limit, path, snippet in (
-            ("signup_ip", "app/accounts/endpoints.py", 'dependencies=[limited("signup_ip")]'),
-            ("login_ip", "app/accounts/endpoints.py", 'dependencies=[limited("login_ip")]'),
+            ("signup_ip", "app/accounts/endpoints.py", 'rate_limit("signup_ip")'),
+            ("login_ip", "app/accounts/endpoints.py", 'rate_limit("login_ip")'),
             (
                 "magic_link_ip",
                 "app/accounts/endpoints.py",
-                'dependencies=[limited("magic_link_ip")]',
+                'rate_limit("magic_link_ip")',
             ),
             (
                 "password_reset_ip",
                 "app/accounts/endpoints.py",
-                'dependencies=[limited("password_reset_ip")]',
+                'rate_limit("password_reset_ip")',
             ),
             (
                 "signup_account",
                 "app/accounts/endpoints.py",
-                'await enforce_limit(request, "signup_account", body.email)',
+                'rate_limit("signup_account", key=by_body_field(SignupRequest, "email"))',
             ),
             (
                 "magic_link_account",
                 "app/accounts/endpoints.py",
-                'await enforce_limit(request, "magic_link_account", body.email)',
+                'rate_limit("magic_link_account", key=by_body_field(EmailRequest, "email"))',
             ),
         )
     ),

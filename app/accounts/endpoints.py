@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated
 
 from fastapi import Depends, Request, Response, status
 
@@ -32,12 +31,13 @@ from app.accounts.schemas import (
     TokenRequest,
 )
 from app.accounts.service import AccountService, NewSession, PasswordRejected
-from app.authz.caller import MaybeUser
+from app.authz.caller import MaybeUser, caller_email
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
-from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures, rate_limiter_of
+from app.core.limits import by_body_field, failures_counted, failures_of, rate_limit
+from app.core.ratelimit import login_failures, rate_limiter_of
 from app.mail.caps import MailCaps
 
 auth_router = api_router(prefix="/auth", tags=["accounts"])
@@ -57,20 +57,22 @@ async def account_service(
 Accounts = Annotated[AccountService, Depends(account_service)]
 
 
-@asynccontextmanager
-async def password_guesses_counted(request: Request, account: str) -> AsyncIterator[None]:
-    """Refused while the account is throttled; a rejected password counts as a failure."""
-    await login_failures.check(request, account)
-    try:
-        yield
-    except PasswordRejected:
-        await login_failures.record(request, account)
-        raise
+def password_guesses_counted(request: Request, account: str) -> AbstractAsyncContextManager[None]:
+    """The pages' form of PASSWORD_GUESSES_BY_*: a rejected password counts as a failure."""
+    return failures_of(login_failures, request, account, PasswordRejected)
 
 
-def limited(name: str) -> Any:
-    """The route dependency counting each request against the IP-keyed limit `name`."""
-    return Depends(limit_by_ip(name))
+# A wrong password counts against the account (and account + IP); a right one at login
+# clears the account + IP count (see app.core.ratelimit).
+PASSWORD_GUESSES_BY_BODY = failures_counted(
+    login_failures,
+    by_body_field(LoginRequest, "email"),
+    PasswordRejected,
+    forget_on_success=True,
+)
+PASSWORD_GUESSES_BY_CALLER = failures_counted(
+    login_failures, caller_email, PasswordRejected, forget_on_success=False
+)
 
 
 def me_of(user: User) -> Me:
@@ -91,13 +93,15 @@ def logged_in(response: Response, settings: AppSettings, new: NewSession) -> Log
 @auth_router.post(
     "/signup",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[limited("signup_ip")],
+    dependencies=[
+        rate_limit("signup_ip"),
+        rate_limit("signup_account", key=by_body_field(SignupRequest, "email")),
+    ],
     summary="Sign up",
     response_description="Always the same answer, whether or not the address is taken.",
 )
 async def signup(
     _: PublicRoute,
-    request: Request,
     body: SignupRequest,
     accounts: Accounts,
     response: Response,
@@ -109,7 +113,6 @@ async def signup(
     owner is sent a notice instead), so nobody learns who is signed up. The account
     can log in once the link has been opened: see `POST /auth/verify-email`. A weak
     password is refused with 422."""
-    await enforce_limit(request, "signup_account", body.email)
     proof = await accounts.signup(body.email, body.password, body.display_name)
     set_signup_browser_cookie(response, settings, proof)
     return SIGNUP_ACCEPTED
@@ -117,7 +120,7 @@ async def signup(
 
 @auth_router.post(
     "/verify-email",
-    dependencies=[limited("token_exchange_ip")],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Confirm the email address",
     responses=errors(400, 404, notes=TOKEN_NOTES),
 )
@@ -136,7 +139,7 @@ async def verify_email(
 
 @auth_router.post(
     "/login",
-    dependencies=[limited("login_ip")],
+    dependencies=[rate_limit("login_ip"), PASSWORD_GUESSES_BY_BODY],
     summary="Log in with email and password",
     responses=errors(
         401,
@@ -162,32 +165,30 @@ async def login(
     Any wrong email and password pair is the same 401. Repeated wrong passwords for
     one account are throttled (429 with `Retry-After`), first from the address that
     sends them."""
-    async with password_guesses_counted(request, body.email):
-        proof = signup_browser_proof(request, settings)
-        new_session = await accounts.login(body.email, body.password, proof)
-    await login_failures.forget(request, body.email)
+    proof = signup_browser_proof(request, settings)
+    new_session = await accounts.login(body.email, body.password, proof)
     return logged_in(response, settings, new_session)
 
 
 @auth_router.post(
     "/magic-link",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[limited("magic_link_ip")],
+    dependencies=[
+        rate_limit("magic_link_ip"),
+        rate_limit("magic_link_account", key=by_body_field(EmailRequest, "email")),
+    ],
     summary="Mail a login link",
 )
-async def request_magic_link(
-    _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
-) -> Accepted:
+async def request_magic_link(_: PublicRoute, body: EmailRequest, accounts: Accounts) -> Accepted:
     """Mail a one-time login link (`/magic-link#token=...`) to the address, if an
     account uses it. The answer is the same either way."""
-    await enforce_limit(request, "magic_link_account", body.email)
     await accounts.request_magic_link(body.email)
     return LINK_ACCEPTED
 
 
 @auth_router.post(
     "/magic-link/consume",
-    dependencies=[limited("token_exchange_ip")],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Log in with a mailed link",
     responses=errors(400, 404, notes=TOKEN_NOTES),
 )
@@ -207,15 +208,17 @@ async def consume_magic_link(
 @auth_router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[limited("password_reset_ip")],
+    dependencies=[
+        rate_limit("password_reset_ip"),
+        rate_limit("password_reset_account", key=by_body_field(EmailRequest, "email")),
+    ],
     summary="Mail a password reset link",
 )
 async def request_password_reset(
-    _: PublicRoute, request: Request, body: EmailRequest, accounts: Accounts
+    _: PublicRoute, body: EmailRequest, accounts: Accounts
 ) -> Accepted:
     """Mail a password reset link (`/reset-password#token=...`) to the address, if an
     account uses it. The answer is the same either way."""
-    await enforce_limit(request, "password_reset_account", body.email)
     await accounts.request_password_reset(body.email)
     return LINK_ACCEPTED
 
@@ -223,7 +226,7 @@ async def request_password_reset(
 @auth_router.post(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[limited("token_exchange_ip")],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Set a new password with a reset link",
     responses=errors(400, 404, notes=TOKEN_NOTES),
 )
@@ -272,6 +275,7 @@ async def logout_all(
 @auth_router.post(
     "/password-change",
     status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[PASSWORD_GUESSES_BY_CALLER],
     summary="Change the password",
     responses=errors(
         429,
@@ -283,14 +287,13 @@ async def logout_all(
     ),
 )
 async def change_password(
-    user: CurrentUser, request: Request, body: PasswordChangeRequest, accounts: Accounts
+    user: CurrentUser, body: PasswordChangeRequest, accounts: Accounts
 ) -> None:
     """Replace the password, given the current one. This session stays; every other
     session ends and every mailed link not used yet stops working.
 
     Wrong current passwords are throttled like wrong passwords at login."""
-    async with password_guesses_counted(request, user.email):
-        await accounts.change_password(user, body.current_password, body.new_password)
+    await accounts.change_password(user, body.current_password, body.new_password)
 
 
 @me_router.get("", summary="Read my account")
@@ -340,6 +343,7 @@ async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accoun
 @me_router.post(
     "/email-change",
     status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[PASSWORD_GUESSES_BY_CALLER],
     summary="Ask to change my email address",
     responses=errors(
         429,
@@ -353,19 +357,18 @@ async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accoun
     ),
 )
 async def request_email_change(
-    user: CurrentUser, request: Request, body: EmailChangeRequest, accounts: Accounts
+    user: CurrentUser, body: EmailChangeRequest, accounts: Accounts
 ) -> Accepted:
     """Mail a confirmation link (`/confirm-email#token=...`) to the new address and a
     notice to the current one. The address changes only when the link is used:
     `POST /me/email-change/confirm`. Needs the current password."""
-    async with password_guesses_counted(request, user.email):
-        await accounts.request_email_change(user, body.new_email, body.current_password)
+    await accounts.request_email_change(user, body.new_email, body.current_password)
     return Accepted(message="We have sent a confirmation link to the new address.")
 
 
 @me_router.post(
     "/email-change/confirm",
-    dependencies=[limited("token_exchange_ip")],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Confirm a new email address",
     responses=errors(
         400,

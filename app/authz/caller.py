@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 
 from app.accounts.sessions import AuthenticatedUser, resolve_session
 from app.core.dependencies import AppSettings, DbSession
-from app.core.errors import Forbidden
+from app.core.errors import Forbidden, NotAuthenticated
 from app.core.security import csrf_token_for, same_secret
 from app.core.settings import Settings
 
@@ -52,3 +52,20 @@ def check_csrf(request: Request, session_token: str, settings: Settings) -> None
 
 
 MaybeUser = Annotated[AuthenticatedUser | None, Depends(resolve_caller)]
+
+
+def _signed_in(caller: AuthenticatedUser | None) -> AuthenticatedUser:
+    if caller is None:
+        raise NotAuthenticated()
+    return caller
+
+
+def caller_id(caller: MaybeUser) -> str:
+    """The rate-limit key of the logged-in caller (`app.core.limits.rate_limit(key=...)`);
+    not a route policy, so a route keeps its own."""
+    return str(_signed_in(caller).id)
+
+
+def caller_email(caller: MaybeUser) -> str:
+    """The logged-in caller's address, as a rate-limit key."""
+    return _signed_in(caller).email

@@ -1,21 +1,10 @@
 """Rate limits (C14): named limits from one table, keyed by the client IP or an account.
 
-Using them (the names are the keys of `app.core.ratelimit_defaults.DEFAULT_RATE_LIMITS`):
-
-    from fastapi import Depends, Request
-    from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures
-
-    # Keyed by the client IP, declared on the route (checked before the handler runs):
-    @router.post("/signup", dependencies=[Depends(limit_by_ip("signup_ip"))])
-
-    # Keyed by an account, wherever the email or user id is known:
-    await enforce_limit(request, "magic_link_account", email)
-    await enforce_limit(request, "post_create_user", str(caller.user_id))
-
-    # Wrong passwords only, keyed by account and by account + IP:
-    await login_failures.check(request, email)   # before verifying: 429 while throttled
-    await login_failures.record(request, email)  # after a wrong password
-    await login_failures.forget(request, email)  # after a right one
+Declaring them: an API route declares each limit in its decorator with
+`app.core.limits.rate_limit(name, key=...)` (client IP, a body field or the caller) and
+`failures_counted` for wrong passwords; that module is the only way routes ask for one.
+This module counts. The server-rendered pages, which read their forms in the handler,
+call `limit_by_ip(name)(request)`, `enforce_limit` and `login_failures` directly.
 
 A refusal raises `RateLimited`: 429 in the API's error format, code `rate_limited`, with
 `Retry-After` (seconds) and `X-RateLimit-Limit`, `X-RateLimit-Remaining` and

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
+from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
 from app.core.api_docs import RATE_LIMITED_PER_USER, Responses, errors
 from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
-from app.core.ratelimit import enforce_limit
+from app.core.limits import rate_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
@@ -148,7 +149,7 @@ async def list_messages(
 @router.post(
     "/conversations/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
-    dependencies=IDEMPOTENT,
+    dependencies=[*IDEMPOTENT, rate_limit("message_send_user", key=caller_id)],
     summary="Send a message",
     responses=errors(429, notes={403: BLOCKED_NOTE, 429: RATE_LIMITED_PER_USER}),
 )
@@ -157,10 +158,8 @@ async def send_message(
     conversation_id: uuid.UUID,
     body: MessageCreate,
     messages: Messages,
-    request: Request,
 ) -> MessageOut:
     """Write to a conversation the caller is in."""
-    await enforce_limit(request, "message_send_user", str(org.user_id))
     return message_out(await messages.send(org, conversation_id, body.body))
 
 

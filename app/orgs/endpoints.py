@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.accounts.cookies import set_session_cookies
-from app.accounts.endpoints import Accounts, limited
+from app.accounts.endpoints import Accounts
 from app.audit.models import AuditEvent
 from app.authz.caller import MaybeUser
 from app.authz.policies import (
@@ -24,6 +24,7 @@ from app.authz.policies import (
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
+from app.core.limits import rate_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
 from app.orgs.invites import InviteService, invite_out
@@ -238,7 +239,7 @@ async def revoke_invite(org: InviteManager, invite_id: uuid.UUID, invites: Invit
 
 @invites_router.post(
     "/preview",
-    dependencies=[limited("token_exchange_ip")],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Preview an invitation",
     responses=errors(400, notes=TOKEN_NOTES),
 )
@@ -250,7 +251,7 @@ async def preview_invite(_: PublicRoute, body: InviteToken, invites: Invites) ->
 
 @invites_router.post(
     "/accept",
-    dependencies=[limited("invite_accept_ip")],
+    dependencies=[rate_limit("invite_accept_ip")],
     summary="Accept an invitation",
     responses=errors(
         400,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request, status
+from fastapi import Depends, Query, status
 
+from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
 from app.core.api_docs import RATE_LIMITED_PER_USER, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
-from app.core.ratelimit import enforce_limit
+from app.core.limits import rate_limit
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.idempotency.service import IDEMPOTENT
 from app.posts.models import PostStatus
@@ -109,16 +110,15 @@ async def list_posts(
 @router.post(
     "/spaces/{space_id}/posts",
     status_code=status.HTTP_201_CREATED,
-    dependencies=IDEMPOTENT,
+    dependencies=[*IDEMPOTENT, rate_limit("post_create_user", key=caller_id)],
     summary="Write a post",
     responses=errors(429, notes={429: RATE_LIMITED_PER_USER}),
 )
 async def create_post(
-    org: OrgMember, space_id: uuid.UUID, body: PostCreate, posts: Posts, request: Request
+    org: OrgMember, space_id: uuid.UUID, body: PostCreate, posts: Posts
 ) -> PostOut:
     """Write a post in a space the caller may read: `status` `draft` keeps it to its
     author, `published` shows it to everyone who reads the space."""
-    await enforce_limit(request, "post_create_user", str(org.user_id))
     return post_out(await posts.create(org, space_id, body))
 
 
@@ -168,7 +168,7 @@ async def list_comments(
 @router.post(
     "/posts/{post_id}/comments",
     status_code=status.HTTP_201_CREATED,
-    dependencies=IDEMPOTENT,
+    dependencies=[*IDEMPOTENT, rate_limit("comment_create_user", key=caller_id)],
     summary="Comment on a post",
     responses=errors(
         429,
@@ -180,11 +180,10 @@ async def list_comments(
     ),
 )
 async def create_comment(
-    org: OrgMember, post_id: uuid.UUID, body: CommentCreate, posts: Posts, request: Request
+    org: OrgMember, post_id: uuid.UUID, body: CommentCreate, posts: Posts
 ) -> CommentOut:
     """Add a comment to a published post. The post's author is told by mail, unless
     they unsubscribed from reply notifications."""
-    await enforce_limit(request, "comment_create_user", str(org.user_id))
     return comment_out(await posts.add_comment(org, post_id, body.body))
 
 
