@@ -129,6 +129,13 @@ class OrgService:
             raise NotFound()
         return row
 
+    async def member_by_email(self, context: OrgContext, email: str) -> MemberRow:
+        """The member of this org with that (normalized) email: 404 for anyone else."""
+        rows = await repository.members_by_email(self.db, context, email)
+        if not rows:
+            raise NotFound("No such member.")
+        return rows[0]
+
     async def change_role(
         self, context: OrgContext, user_id: uuid.UUID, new_role: Role
     ) -> MemberRow:

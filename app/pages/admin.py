@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from app.authz.org_context import OrgContext
@@ -22,6 +23,7 @@ from app.authz.policies import (
     SpaceManager,
 )
 from app.core.errors import AppError
+from app.core.schemas import NormalizedEmail
 from app.orgs.endpoints import Invites, Orgs, audit_out
 from app.orgs.invites import invite_out
 from app.orgs.schemas import InviteCreate, RoleChange
@@ -31,7 +33,7 @@ from app.pages.routing import error_page, page_router
 from app.pages.words import words_for
 from app.spaces.endpoints import Spaces
 from app.spaces.models import Visibility
-from app.spaces.schemas import SpaceCreate, SpaceMemberAdd, SpaceUpdate
+from app.spaces.schemas import SpaceCreate, SpaceUpdate
 from app.spaces.service import space_member_out, space_out
 
 router = page_router()
@@ -39,6 +41,16 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 PAGE = 50
 ASSIGNABLE = [Role.MEMBER, Role.MODERATOR, Role.ADMIN]
 SPACE_FIELDS = ("name", "description", "visibility")
+NO_SUCH_MEMBER = (
+    "No member of this community has that email address. Invite them first, then add"
+    " them to the space."
+)
+
+
+class SpaceMemberEmail(BaseModel):
+    """The space-member form: whom to add, by the email they signed up with."""
+
+    email: NormalizedEmail
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -157,7 +169,7 @@ async def _invites_page(
     status_code: int = 200, cursor: str | None = None, **context: object,
 ) -> Response:  # fmt: skip
     pending, next_cursor = await invites.pending(org, PAGE, cursor)
-    rows, _ = await spaces.spaces(org, PAGE, None)
+    rows = (await spaces.visible_in_orgs([org]))[org.org_id]  # all: a picker, not a list
     return render(
         request, "admin_invites.html", status_code, user=org, org_id=org.org_id,
         invites=[invite_out(row) for row in pending], next_cursor=next_cursor,
@@ -191,14 +203,14 @@ async def create_space(org: SpaceCreator, request: Request, spaces: Spaces) -> R
 
 @router.get("/orgs/{org_id}/admin/spaces/{space_id}")
 async def admin_space_page(
-    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
 ) -> Response:
-    return await _space_page(request, org, space_id, spaces, orgs)
+    return await _space_page(request, org, space_id, spaces)
 
 
 @router.post("/orgs/{org_id}/admin/spaces/{space_id}")
 async def update_space(
-    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
 ) -> Response:
     fields = await form_fields(request)
     given: dict[str, object] = {name: fields.get(name, "") for name in SPACE_FIELDS}
@@ -209,7 +221,7 @@ async def update_space(
             return error_page(request, error)
         title, text = words_for(error)
         return await _space_page(
-            request, org, space_id, spaces, orgs, error.status_code, error=text,
+            request, org, space_id, spaces, error.status_code, error=text,
             error_title=title, values=fields,
         )  # fmt: skip
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
@@ -223,10 +235,22 @@ async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -
 
 @router.post("/orgs/{org_id}/admin/spaces/{space_id}/members")
 async def add_space_member(
-    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
+    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
 ) -> Response:
+    """Any member of the org, found by email (the API's add-member rule), not a picker
+    that could only hold a page of them."""
     fields = await form_fields(request)
-    await spaces.add_member(org, space_id, parsed(SpaceMemberAdd, fields, "user_id").user_id)
+    try:
+        member = await orgs.member_by_email(org, parsed(SpaceMemberEmail, fields, "email").email)
+        await spaces.add_member(org, space_id, member.user_id)
+    except AppError as error:
+        title, text = words_for(error)
+        if error.status_code == 404:  # a foreign or unknown email (a gone space: 404 page)
+            title, text = "Please check the form", NO_SUCH_MEMBER
+        return await _space_page(
+            request, org, space_id, spaces, error.status_code, error=text,
+            error_title=title, member_email=fields.get("email", ""),
+        )  # fmt: skip
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
 
 
@@ -251,16 +275,13 @@ async def _spaces_page(
 
 
 async def _space_page(
-    request: Request, org: OrgContext, space_id: uuid.UUID, spaces: Spaces, orgs: Orgs,
+    request: Request, org: OrgContext, space_id: uuid.UUID, spaces: Spaces,
     status_code: int = 200, **context: object,
 ) -> Response:  # fmt: skip
     space = space_out(await spaces.space(org, space_id))
     in_space, _ = await spaces.members(org, space_id, PAGE, None)
-    members, _ = await orgs.members(org, PAGE, None)
-    inside = {row.user_id for row in in_space}
     return render(
         request, "admin_space.html", status_code, user=org, org_id=org.org_id, space=space,
         space_members=[space_member_out(row) for row in in_space],
-        others=[m for m in members if m.user_id not in inside],
         visibilities=list(Visibility), **context,
     )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -330,7 +331,7 @@ async def test_a_member_added_to_a_private_space_can_open_it(circle: Circle) -> 
     feed = f"/orgs/{circle.org_id}/spaces/{space_id}"
     assert (await circle.member.get(feed)).status_code == 404
 
-    fields = {"user_id": circle.member_id}
+    fields = {"email": MEMBER}
     answer = await submit(circle.owner, space_page, f"{space_page}/members", fields)
 
     assert answer.status_code == 303
@@ -344,7 +345,7 @@ async def test_a_member_added_to_a_private_space_can_open_it(circle: Circle) -> 
 async def test_a_member_removed_from_a_private_space_no_longer_sees_it(circle: Circle) -> None:
     space_page = await new_space(circle)
     space_id = space_page.rsplit("/", 1)[1]
-    await submit(circle.owner, space_page, f"{space_page}/members", {"user_id": circle.member_id})
+    await submit(circle.owner, space_page, f"{space_page}/members", {"email": MEMBER})
 
     action = f"{space_page}/members/{circle.member_id}/remove"
     answer = await submit(circle.owner, space_page, action, {})
@@ -352,3 +353,81 @@ async def test_a_member_removed_from_a_private_space_no_longer_sees_it(circle: C
     assert answer.status_code == 303
     feed = f"/orgs/{circle.org_id}/spaces/{space_id}"
     assert (await circle.member.get(feed)).status_code == 404
+
+
+async def test_an_email_of_no_member_shows_the_space_form_again_with_the_input(
+    circle: Circle,
+) -> None:
+    space_page = await new_space(circle)
+    fields = {"email": "not.a.member@example.org"}
+
+    answer = await submit(circle.owner, space_page, f"{space_page}/members", fields)
+
+    assert answer.status_code == 404
+    assert "No member of this community has that email address" in answer.text
+    assert 'value="not.a.member@example.org"' in answer.text
+
+
+async def test_a_member_of_another_org_is_not_added_to_a_space_from_the_page(
+    world: World, callers: Callers
+) -> None:
+    org_id, owner = world.refs["org_id"], callers("owner")
+    space_id = await private_space_of(owner, org_id)
+    space_page = f"/orgs/{org_id}/admin/spaces/{space_id}"
+    stranger = world.people["other_org_member"]
+
+    answer = await submit(owner, space_page, f"{space_page}/members", {"email": stranger.email})
+
+    assert answer.status_code == 404
+    assert 'role="alert"' in answer.text
+    assert stranger.user_id not in await space_member_ids(owner, org_id, space_id)
+
+
+async def private_space_of(owner: AsyncClient, org_id: str) -> str:
+    body = {"name": "Back room", "description": "", "visibility": "private"}
+    answer = await owner.post(f"/api/v1/orgs/{org_id}/spaces", json=body)
+    assert answer.status_code == 201, answer.text
+    space_id: str = answer.json()["id"]
+    return space_id
+
+
+async def space_member_ids(owner: AsyncClient, org_id: str, space_id: str) -> set[uuid.UUID]:
+    path = f"/api/v1/orgs/{org_id}/spaces/{space_id}/members"
+    items = (await owner.get(path, params={"limit": 100})).json()["items"]
+    return {uuid.UUID(item["user_id"]) for item in items}
+
+
+async def test_the_51st_member_of_an_org_is_added_to_a_private_space_from_the_page(
+    app: FastAPI, world: World, callers: Callers
+) -> None:
+    await seed_rows(app, world, seeded_member, 51)
+    org_id, owner = world.refs["org_id"], callers("owner")
+    members = await owner.get(f"/api/v1/orgs/{org_id}/members", params={"limit": 100})
+    fifty_first = members.json()["items"][50]
+    space_id = await private_space_of(owner, org_id)
+    space_page = f"/orgs/{org_id}/admin/spaces/{space_id}"
+
+    fields = {"email": fifty_first["email"]}
+    answer = await submit(owner, space_page, f"{space_page}/members", fields)
+
+    assert answer.status_code == 303, answer.text
+    assert uuid.UUID(fifty_first["user_id"]) in await space_member_ids(owner, org_id, space_id)
+
+
+async def test_the_51st_space_of_an_org_is_chosen_for_an_invite_from_the_page(
+    app: FastAPI, world: World, callers: Callers
+) -> None:
+    await seed_rows(app, world, seeded_space, 51)
+    org_id, owner = world.refs["org_id"], callers("owner")
+    spaces = await owner.get(f"/api/v1/orgs/{org_id}/spaces", params={"limit": 100})
+    fifty_first = spaces.json()["items"][50]["id"]
+    page = f"/orgs/{org_id}/admin/invites"
+    assert f'value="{fifty_first}"' in (await owner.get(page)).text
+
+    fields = {"email": "invited.to.51st@example.org", "space_ids": fifty_first}
+    answer = await submit(owner, page, page, fields)
+
+    assert answer.status_code == 303, answer.text
+    listed = (await owner.get(f"/api/v1/orgs/{org_id}/invites", params={"limit": 100})).json()
+    [sent] = [i for i in listed["items"] if i["email"] == "invited.to.51st@example.org"]
+    assert sent["space_ids"] == [fifty_first]
