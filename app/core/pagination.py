@@ -1,5 +1,11 @@
 """Cursor pagination: a stable order, a capped limit, and cursors bound to their list.
 
+Every list goes the same way: the route takes `limit: Limit` and `cursor: Cursor`, the
+service makes a `page_request`, the repository orders by (sort column, id) and continues
+with `keyset_after` (or `keyset_before` for newest first) from `PageRequest.after`,
+fetching `limit + 1` rows, the service cuts them with `cut_page`, and the route answers
+a `Page[ItemOut]` subclass (a named class, so the OpenAPI schema keeps its name).
+
 A cursor is the signed sort key of the last item served, together with the scope it
 was made for (say, one space's post list). A cursor from another list or org, or one
 that was tampered with, is refused with 422.
@@ -11,14 +17,32 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from itsdangerous import BadSignature
+from pydantic import BaseModel
+from sqlalchemy import Select, tuple_
 
 from app.core.errors import Invalid
+from app.core.schemas import PageLimit
 from app.core.signing import plain_serializer
 
 CURSOR_PURPOSE = "cursor"
+SortKey = tuple[datetime, uuid.UUID]
+
+Cursor = Annotated[str | None, Query(max_length=512)]
+Limit = Annotated[PageLimit, Query()]
+ItemT = TypeVar("ItemT")
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]  # any row shape
+KeyColumns = tuple[Any, Any]  # (sort column, id column)
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """A page of a list: pass `next_cursor` back as `?cursor=` until it is null."""
+
+    items: list[ItemT]
+    next_cursor: str | None = None
 
 
 class InvalidCursor(Invalid):
@@ -43,25 +67,49 @@ def decode_cursor(secret_key: str, scope: str, cursor: str) -> tuple[datetime, u
 
 
 T = TypeVar("T")
+PageCut = tuple[list[T], str | None]  # the page's rows and the next cursor (None: the last)
+
+
+def keyset_after(query: SelectT, key: KeyColumns, after: SortKey | None) -> SelectT:
+    """The rows past `after` in ascending (sort column, id) order; all when None."""
+    return query if after is None else query.where(tuple_(*key) > tuple_(*after))
+
+
+def keyset_before(query: SelectT, key: KeyColumns, before: SortKey | None) -> SelectT:
+    """The rows past `before` in descending (sort column, id) order; all when None."""
+    return query if before is None else query.where(tuple_(*key) < tuple_(*before))
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A decoded `?limit=&cursor=`; `after` is the sort key to continue from."""
+    """A decoded `?limit=&cursor=` of one list (`scope`); `after` is the sort key to
+    continue from. The repository fetches `fetch` rows; `cut` makes the page of them."""
 
     limit: int
-    after: tuple[datetime, uuid.UUID] | None
+    after: SortKey | None
+    secret_key: str = ""
+    scope: str = ""
+
+    @property
+    def fetch(self) -> int:
+        """One row more than the page: it says whether a next page exists."""
+        return self.limit + 1
+
+    def cut(
+        self, rows: Sequence[T], sort_key: Callable[[T], SortKey]
+    ) -> tuple[list[T], str | None]:
+        return cut_page(rows, self.limit, sort_key, self.secret_key, self.scope)
 
 
 def page_request(secret_key: str, scope: str, limit: int, cursor: str | None) -> PageRequest:
     after = decode_cursor(secret_key, scope, cursor) if cursor else None
-    return PageRequest(limit=limit, after=after)
+    return PageRequest(limit=limit, after=after, secret_key=secret_key, scope=scope)
 
 
 def cut_page(
     rows: Sequence[T],
     limit: int,
-    sort_key: Callable[[T], tuple[datetime, uuid.UUID]],
+    sort_key: Callable[[T], SortKey],
     secret_key: str,
     scope: str,
 ) -> tuple[list[T], str | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
@@ -106,14 +106,6 @@ NewPassword = Annotated[Password, WithJsonSchema(NEW_PASSWORD_SCHEMA)]
 
 # User text is stored exactly as written: no trimming, no markup processing.
 Bio = Annotated[str, StringConstraints(max_length=2000), AfterValidator(refuse_nul)]
-
-
-ItemT = TypeVar("ItemT")
-
-
-class Page(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    next_cursor: str | None = None
 
 
 DEFAULT_PAGE_SIZE = 20

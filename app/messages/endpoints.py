@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Response, status
 
 from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
@@ -13,7 +13,8 @@ from app.core.api_docs import RATE_LIMITED_PER_USER, Responses, errors
 from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.core.pagination import Cursor, Limit
+from app.core.schemas import DEFAULT_PAGE_SIZE
 from app.idempotency.service import IDEMPOTENT
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
 from app.messages.schemas import (
@@ -31,9 +32,6 @@ from app.messages.schemas import (
 from app.messages.service import MessageService
 
 router = api_router(prefix="/orgs/{org_id}", tags=["messages"])
-
-Cursor = Annotated[str | None, Query(max_length=512)]
-Limit = Annotated[PageLimit, Query()]
 
 
 async def message_service(db: DbSession, settings: AppSettings) -> MessageService:

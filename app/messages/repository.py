@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, tuple_, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext
+from app.core.pagination import keyset_after, keyset_before
 from app.messages.models import Block, Conversation, ConversationParticipant, Message
 from app.orgs.models import Membership
 
@@ -132,8 +133,7 @@ async def conversations_page(
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
-    if before is not None:
-        mine = mine.where(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(*before))
+    mine = keyset_before(mine, (Conversation.last_message_at, Conversation.id), before)
     page = mine.subquery()
     query = _with_participants(page).order_by(
         page.c.last_message_at.desc(),
@@ -208,8 +208,7 @@ async def messages_page(
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     )
-    if before is not None:
-        query = query.where(tuple_(Message.created_at, Message.id) < tuple_(*before))
+    query = keyset_before(query, (Message.created_at, Message.id), before)
     return [MessageRow(*row) for row in (await db.execute(query)).all()]
 
 
@@ -293,8 +292,7 @@ async def blocks_page(
     limit: int,
 ) -> list[BlockRow]:
     query = _blocks_by(context).order_by(Block.created_at, Block.id).limit(limit)
-    if after is not None:
-        query = query.where(tuple_(Block.created_at, Block.id) > tuple_(*after))
+    query = keyset_after(query, (Block.created_at, Block.id), after)
     return [BlockRow(*row) for row in (await db.execute(query)).all()]
 
 

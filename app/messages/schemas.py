@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.pagination import Page
 from app.core.schemas import RequestBody, refuse_nul
 
 MAX_MESSAGE_LENGTH = 5_000
@@ -50,9 +51,8 @@ class ConversationOut(BaseModel):
     last_message_at: datetime
 
 
-class ConversationPage(BaseModel):
-    items: list[ConversationOut]
-    next_cursor: str | None = None
+class ConversationPage(Page[ConversationOut]):
+    pass
 
 
 class MessageCreate(RequestBody):
@@ -72,9 +72,8 @@ class MessageOut(BaseModel):
     created_at: datetime
 
 
-class MessagePage(BaseModel):
-    items: list[MessageOut]
-    next_cursor: str | None = None
+class MessagePage(Page[MessageOut]):
+    pass
 
 
 class BlockCreate(RequestBody):
@@ -94,6 +93,5 @@ class BlockOut(BaseModel):
     created_at: datetime
 
 
-class BlockPage(BaseModel):
-    items: list[BlockOut]
-    next_cursor: str | None = None
+class BlockPage(Page[BlockOut]):
+    pass

@@ -19,7 +19,7 @@ from app.authz.org_context import OrgContext
 from app.authz.rules import may_message, may_read_conversation
 from app.core.clock import now
 from app.core.errors import Forbidden, Invalid, NotFound
-from app.core.pagination import cut_page, page_request
+from app.core.pagination import page_request
 from app.core.settings import Settings
 from app.messages import repository
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
@@ -82,9 +82,9 @@ class MessageService:
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
         rows = await repository.conversations_page(
-            self.db, context, before=page.after, limit=page.limit + 1
+            self.db, context, before=page.after, limit=page.fetch
         )
-        return cut_page(rows, page.limit, lambda row: (row.last_message_at, row.id), key, scope)
+        return page.cut(rows, lambda row: (row.last_message_at, row.id))
 
     async def conversation(
         self, context: OrgContext, conversation_id: uuid.UUID
@@ -105,9 +105,9 @@ class MessageService:
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
         rows = await repository.messages_page(
-            self.db, context, conversation_id, before=page.after, limit=page.limit + 1
+            self.db, context, conversation_id, before=page.after, limit=page.fetch
         )
-        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+        return page.cut(rows, lambda row: (row.created_at, row.id))
 
     async def send(self, context: OrgContext, conversation_id: uuid.UUID, body: str) -> MessageRow:
         conversation = await self.conversation(context, conversation_id)
@@ -155,7 +155,5 @@ class MessageService:
         scope = f"blocks:{context.org_id}:{context.user_id}"
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
-        rows = await repository.blocks_page(
-            self.db, context, after=page.after, limit=page.limit + 1
-        )
-        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+        rows = await repository.blocks_page(self.db, context, after=page.after, limit=page.fetch)
+        return page.cut(rows, lambda row: (row.created_at, row.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Response, status
 
 from app.accounts.cookies import set_session_cookies
 from app.accounts.endpoints import Accounts
@@ -25,7 +25,8 @@ from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.core.pagination import Cursor, Limit
+from app.core.schemas import DEFAULT_PAGE_SIZE
 from app.idempotency.service import IDEMPOTENT
 from app.orgs.invites import InviteService, invite_out
 from app.orgs.models import Org
@@ -54,9 +55,6 @@ from app.orgs.service import OrgService, member_out
 router = api_router(prefix="/orgs", tags=["orgs"])
 invites_router = api_router(prefix="/invites", tags=["orgs"])
 me_orgs_router = api_router(prefix="/me", tags=["orgs"])
-
-Cursor = Annotated[str | None, Query(max_length=512)]
-Limit = Annotated[PageLimit, Query()]
 
 
 async def org_service(db: DbSession, settings: AppSettings, meta: Meta) -> OrgService:

@@ -21,7 +21,7 @@ from app.authz.rules import may_invite_as
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from app.core.logging import remember_secret
-from app.core.pagination import cut_page, page_request
+from app.core.pagination import page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.core.signing import timed_serializer
@@ -143,9 +143,9 @@ class InviteService:
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
         rows = await repository.pending_invites_page(
-            self.db, context, after=page.after, limit=page.limit + 1
+            self.db, context, after=page.after, limit=page.fetch
         )
-        return cut_page(rows, page.limit, lambda i: (i.created_at, i.id), key, scope)
+        return page.cut(rows, lambda i: (i.created_at, i.id))
 
     async def revoke(self, context: OrgContext, invite_id: uuid.UUID) -> None:
         invite = await repository.invite(self.db, context, invite_id)

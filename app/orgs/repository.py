@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, or_, select, tuple_, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -18,6 +18,7 @@ from app.audit.models import AuditEvent
 from app.authz.org_context import OrgContext, OrgScope
 from app.authz.permissions import Role
 from app.core.clock import now
+from app.core.pagination import keyset_after, keyset_before
 from app.orgs.models import Invite, Membership, Org
 
 
@@ -80,8 +81,7 @@ async def members_page(
     limit: int,
 ) -> list[MemberRow]:
     query = _members_of(context).order_by(Membership.joined_at, Membership.id).limit(limit)
-    if after is not None:
-        query = query.where(tuple_(Membership.joined_at, Membership.id) > tuple_(*after))
+    query = keyset_after(query, (Membership.joined_at, Membership.id), after)
     return [_member_row(row) for row in (await db.execute(query)).all()]
 
 
@@ -174,8 +174,7 @@ async def pending_invites_page(
         .order_by(Invite.created_at, Invite.id)
         .limit(limit)
     )
-    if after is not None:
-        query = query.where(tuple_(Invite.created_at, Invite.id) > tuple_(*after))
+    query = keyset_after(query, (Invite.created_at, Invite.id), after)
     return list((await db.execute(query)).scalars())
 
 
@@ -229,8 +228,7 @@ async def audit_page(
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
-    if before is not None:
-        query = query.where(tuple_(AuditEvent.created_at, AuditEvent.id) < tuple_(*before))
+    query = keyset_before(query, (AuditEvent.created_at, AuditEvent.id), before)
     return list((await db.execute(query)).scalars())
 
 

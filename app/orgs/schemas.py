@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.authz.permissions import Role
+from app.core.pagination import Page
 from app.core.schemas import (
     DisplayName,
     NewPassword,
@@ -89,9 +90,8 @@ class MemberOut(BaseModel):
     joined_at: datetime
 
 
-class MemberPage(BaseModel):
-    items: list[MemberOut]
-    next_cursor: str | None = None
+class MemberPage(Page[MemberOut]):
+    pass
 
 
 class InviteCreate(RequestBody):
@@ -121,9 +121,8 @@ class InviteOut(BaseModel):
     expires_at: datetime
 
 
-class InvitePage(BaseModel):
-    items: list[InviteOut]
-    next_cursor: str | None = None
+class InvitePage(Page[InviteOut]):
+    pass
 
 
 class InviteToken(RequestBody):
@@ -180,6 +179,5 @@ class AuditEventOut(BaseModel):
     created_at: datetime
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    next_cursor: str | None = None
+class AuditPage(Page[AuditEventOut]):
+    pass

@@ -15,7 +15,7 @@ from app.authz.org_context import OrgContext, record_denial, scope_of_new_org
 from app.authz.permissions import Role
 from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import PageRequest, cut_page, page_request
+from app.core.pagination import PageRequest, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.orgs import repository
@@ -119,16 +119,8 @@ class OrgService:
     ) -> tuple[list[MemberOut], str | None]:
         scope = f"members:{context.org_id}"
         page = self._page(scope, limit, cursor)
-        rows = await repository.members_page(
-            self.db, context, after=page.after, limit=page.limit + 1
-        )
-        items, next_cursor = cut_page(
-            rows,
-            page.limit,
-            lambda row: (row.joined_at, row.membership_id),
-            self.settings.signing_key(),
-            scope,
-        )
+        rows = await repository.members_page(self.db, context, after=page.after, limit=page.fetch)
+        items, next_cursor = page.cut(rows, lambda row: (row.joined_at, row.membership_id))
         return [member_out(context, row) for row in items], next_cursor
 
     async def member(self, context: OrgContext, user_id: uuid.UUID) -> MemberRow:
@@ -193,13 +185,8 @@ class OrgService:
     ) -> tuple[list[AuditEvent], str | None]:
         scope = f"audit:{context.org_id}"
         page = self._page(scope, limit, cursor)
-        rows = await repository.audit_page(
-            self.db, context, before=page.after, limit=page.limit + 1
-        )
-        return cut_page(
-            rows, page.limit, lambda event: (event.created_at, event.id),
-            self.settings.signing_key(), scope,
-        )  # fmt: skip
+        rows = await repository.audit_page(self.db, context, before=page.after, limit=page.fetch)
+        return page.cut(rows, lambda event: (event.created_at, event.id))
 
     async def people_of_events(
         self, context: OrgContext, events: list[AuditEvent]

@@ -14,6 +14,7 @@ from app.authz.permissions import Permission
 from app.authz.policies import CurrentUser, MyOrgContexts, OrgMember
 from app.billing.endpoints import Billing
 from app.core.errors import AppError
+from app.core.pagination import Cursor
 from app.core.ratelimit import enforce_limit
 from app.messages.endpoints import Messages, conversation_out, message_out
 from app.messages.schemas import BlockCreate, ConversationCreate, MessageCreate
@@ -30,7 +31,6 @@ from app.spaces.endpoints import Spaces
 from app.spaces.service import space_out
 
 router = page_router()
-Cursor = Annotated[str | None, Query(max_length=512)]
 # Where Stripe sent the member back from (app.billing.service.org_page_url).
 CheckoutOutcome = Annotated[str | None, Query(max_length=16)]
 FEED_PAGE = 20

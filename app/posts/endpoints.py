@@ -13,7 +13,8 @@ from app.core.api_docs import RATE_LIMITED_PER_USER, errors
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.core.pagination import Cursor, Limit
+from app.core.schemas import DEFAULT_PAGE_SIZE
 from app.idempotency.service import IDEMPOTENT
 from app.posts.models import PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
@@ -32,8 +33,6 @@ from app.posts.service import PostService
 
 router = api_router(prefix="/orgs/{org_id}", tags=["posts"])
 
-Cursor = Annotated[str | None, Query(max_length=512)]
-Limit = Annotated[PageLimit, Query()]
 DraftsFilter = Annotated[Literal["mine"] | None, Query()]
 Search = Annotated[SearchText | None, Query()]
 

@@ -33,6 +33,7 @@ from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.rules import SpaceAccess
 from app.core.clock import now
+from app.core.pagination import keyset_after
 from app.orgs.models import Membership, grants_paid_access
 from app.posts.models import Comment, Post, PostStatus
 from app.posts.schemas import EXCERPT_LENGTH
@@ -341,8 +342,7 @@ async def comments_page(
         .order_by(Comment.created_at, Comment.id)
         .limit(limit)
     )
-    if after is not None:
-        query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
+    query = keyset_after(query, (Comment.created_at, Comment.id), after)
     return [CommentRow(*row) for row in (await db.execute(query)).all()]
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from app.core.pagination import Page
 from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.posts.models import PostStatus
 
@@ -101,9 +102,8 @@ class PostSummary(BaseModel):
     listed_at: datetime
 
 
-class PostPage(BaseModel):
-    items: list[PostSummary]
-    next_cursor: str | None = None
+class PostPage(Page[PostSummary]):
+    pass
 
 
 class CommentCreate(RequestBody):
@@ -123,6 +123,5 @@ class CommentOut(BaseModel):
     created_at: datetime
 
 
-class CommentPage(BaseModel):
-    items: list[CommentOut]
-    next_cursor: str | None = None
+class CommentPage(Page[CommentOut]):
+    pass

@@ -23,7 +23,7 @@ from app.authz.rules import (
 )
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import cut_page, page_request
+from app.core.pagination import page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.service import Unsubscribe, enqueue_mail
@@ -84,13 +84,13 @@ class PostService:
             with_own_drafts=with_own_drafts,
             search=search,
             after=page.after,
-            limit=page.limit + 1,
+            limit=page.fetch,
         )
         if access is None:  # nothing listed: still 404 or 403 where the space says so
             await readable_space(self.db, context, space_id)
         else:
             require_readable(context, access)
-        return cut_page(rows, page.limit, lambda row: (row.listed_at, row.id), key, scope)
+        return page.cut(rows, lambda row: (row.listed_at, row.id))
 
     async def latest_in_orgs(
         self,
@@ -180,9 +180,9 @@ class PostService:
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
         rows = await repository.comments_page(
-            self.db, context, post_id, after=page.after, limit=page.limit + 1
+            self.db, context, post_id, after=page.after, limit=page.fetch
         )
-        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+        return page.cut(rows, lambda row: (row.created_at, row.id))
 
     async def add_comment(self, context: OrgContext, post_id: uuid.UUID, body: str) -> CommentRow:
         """The comment and the author's notification mail commit together, or neither."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Response, status
 
 from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
 from app.core.api_docs import Responses
 from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
-from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
+from app.core.pagination import Cursor, Limit
+from app.core.schemas import DEFAULT_PAGE_SIZE
 from app.idempotency.service import IDEMPOTENT
 from app.spaces.schemas import (
     SpaceCreate,
@@ -25,9 +26,6 @@ from app.spaces.schemas import (
 from app.spaces.service import SpaceService, space_member_out, space_out
 
 router = api_router(prefix="/orgs/{org_id}/spaces", tags=["spaces"])
-
-Cursor = Annotated[str | None, Query(max_length=512)]
-Limit = Annotated[PageLimit, Query()]
 
 
 async def space_service(db: DbSession, settings: AppSettings, meta: Meta) -> SpaceService:

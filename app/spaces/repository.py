@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, or_, select, tuple_
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext, OrgScope
 from app.authz.rules import SpaceAccess
+from app.core.pagination import keyset_after
 from app.orgs.models import Membership
 from app.spaces.models import Space, SpaceMembership, Visibility
 
@@ -103,8 +104,7 @@ async def spaces_page(
     query = _spaces_of(context).order_by(Space.created_at, Space.id).limit(limit)
     if not with_all_private:
         query = query.where(_visible_in_sql())
-    if after is not None:
-        query = query.where(tuple_(Space.created_at, Space.id) > tuple_(*after))
+    query = keyset_after(query, (Space.created_at, Space.id), after)
     return [_space_row(row) for row in (await db.execute(query)).all()]
 
 
@@ -181,8 +181,7 @@ async def space_members_page(
         .order_by(SpaceMembership.added_at, SpaceMembership.id)
         .limit(limit)
     )
-    if after is not None:
-        query = query.where(tuple_(SpaceMembership.added_at, SpaceMembership.id) > tuple_(*after))
+    query = keyset_after(query, (SpaceMembership.added_at, SpaceMembership.id), after)
     return [_member_row(row) for row in (await db.execute(query)).all()]
 
 

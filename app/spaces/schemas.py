@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from app.core.pagination import Page
 from app.core.schemas import RequestBody, one_line, refuse_nul
 from app.spaces.models import Visibility
 
@@ -64,9 +65,8 @@ class SpaceOut(BaseModel):
     is_member: bool
 
 
-class SpacePage(BaseModel):
-    items: list[SpaceOut]
-    next_cursor: str | None = None
+class SpacePage(Page[SpaceOut]):
+    pass
 
 
 class SpaceMemberAdd(RequestBody):
@@ -87,6 +87,5 @@ class SpaceMemberOut(BaseModel):
     added_at: datetime
 
 
-class SpaceMemberPage(BaseModel):
-    items: list[SpaceMemberOut]
-    next_cursor: str | None = None
+class SpaceMemberPage(Page[SpaceMemberOut]):
+    pass

@@ -25,7 +25,7 @@ from app.authz.rules import (
     may_see_space,
 )
 from app.core.errors import Forbidden, NotFound
-from app.core.pagination import cut_page, page_request
+from app.core.pagination import page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.spaces import repository
@@ -143,9 +143,9 @@ class SpaceService:
             context,
             with_all_private=context.may(Permission.SPACES_SEE_ALL),
             after=page.after,
-            limit=page.limit + 1,
+            limit=page.fetch,
         )
-        return cut_page(rows, page.limit, lambda row: (row.created_at, row.id), key, scope)
+        return page.cut(rows, lambda row: (row.created_at, row.id))
 
     async def visible_in_orgs(
         self, contexts: Sequence[OrgContext]
@@ -235,9 +235,9 @@ class SpaceService:
         key = self.settings.signing_key()
         page = page_request(key, scope, limit, cursor)
         rows = await repository.space_members_page(
-            self.db, context, space_id, after=page.after, limit=page.limit + 1
+            self.db, context, space_id, after=page.after, limit=page.fetch
         )
-        return cut_page(rows, page.limit, lambda member: (member.added_at, member.id), key, scope)
+        return page.cut(rows, lambda member: (member.added_at, member.id))
 
     async def remove_member(
         self, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
