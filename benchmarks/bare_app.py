@@ -167,13 +167,16 @@ class LoginIn(BaseModel):
 
 @app.post("/login")
 async def login(body: LoginIn, response: Response) -> dict[str, str]:
+    """The lookup and the session write in two short sessions: no pooled connection is
+    held while the hash is checked (as the app's admission and executor arrange)."""
     async with database.sessionmaker() as db:
         user = await accounts.user_by_email(db, body.email)
-        if user is None:
-            raise HTTPException(401)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(hashing, hasher.verify, user.password_hash, body.password)
-        token = new_session_token()
+    if user is None:
+        raise HTTPException(401)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(hashing, hasher.verify, user.password_hash, body.password)
+    token = new_session_token()
+    async with database.sessionmaker() as db:
         db.add(UserSession(token_hash=token_hash(token), user_id=user.id,
                            expires_at=now() + timedelta(days=7)))  # fmt: skip
         await db.commit()

@@ -292,6 +292,18 @@ def drained_outbox(port: int) -> float:
         time.sleep(1)
 
 
+def server_counts(text: str) -> dict[str, int]:
+    """roundtable_http_requests_total summed by status, API routes only: what the server
+    answered, against what the client counted (a starved client adds its own delay)."""
+    counted: Counter[str] = Counter()
+    pattern = r"^roundtable_http_requests_total{([^}]*)} (\S+)$"
+    for labels, value in re.findall(pattern, text, re.M):
+        status = re.search(r'status="(\d+)"', labels)
+        if status and 'route="/api/' in labels:
+            counted[status.group(1)] += int(float(value))
+    return dict(sorted(counted.items()))
+
+
 def unavailable_by_type(log: Path) -> Counter[str]:
     counted: Counter[str] = Counter()
     for line in log.read_text(errors="replace").splitlines():
@@ -349,6 +361,7 @@ def soak(args: argparse.Namespace, database_url: str, sink: SmtpSink, log: Path)
             max(metric(scrape(port), "roundtable_db_pool_in_use"), default=-1.0) for _ in range(6)
         ]  # fmt: skip (each scrape is answered by one worker)
         depth = drained_outbox(port)
+        served = server_counts(scrape(port))
     clean = report_table(load)
     rss_ok = report_rss(samples)
     print(f"pool connections checked out after the load (6 scrapes): {in_use}")
@@ -356,6 +369,7 @@ def soak(args: argparse.Namespace, database_url: str, sink: SmtpSink, log: Path)
         f"outbox pending at the end: {depth:.0f}; mail delivered to the sink: {len(sink.messages)}"
     )
     print(f"database_unavailable logged, by exception: {dict(unavailable_by_type(log)) or 'none'}")
+    print(f"the server's own count of API answers, by status (all workers): {served}")
     return clean and rss_ok and max(in_use) <= 0 and depth == 0
 
 

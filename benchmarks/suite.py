@@ -338,6 +338,8 @@ def main() -> None:
         for number in range(args.rounds):
             print(f"round {number + 1} of {args.rounds}", flush=True)
             one_round(args, options, run, url, results)
+            if number + 1 < args.rounds:  # the medians so far, in case the run is cut short
+                report(results, args.workers)
     finally:
         if args.drop:
             asyncio.run(run_admin("drop", url))
