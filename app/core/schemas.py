@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
@@ -111,3 +111,12 @@ Bio = Annotated[str, StringConstraints(max_length=2000), AfterValidator(refuse_n
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 PageLimit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+OutT = TypeVar("OutT", bound=BaseModel)
+
+
+def out_of(model: type[OutT], record: object) -> OutT:
+    """The response schema `model` of a record with the same field names (a row
+    dataclass): one place for each record's shape instead of a field-by-field copy."""
+    return model.model_validate(record, from_attributes=True)

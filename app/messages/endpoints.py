@@ -14,7 +14,7 @@ from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE
+from app.core.schemas import DEFAULT_PAGE_SIZE, out_of
 from app.idempotency.service import IDEMPOTENT
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
 from app.messages.schemas import (
@@ -53,14 +53,7 @@ def conversation_out(row: ConversationRow) -> ConversationOut:
 
 
 def message_out(row: MessageRow) -> MessageOut:
-    return MessageOut(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        sender_id=row.sender_id,
-        sender_name=row.sender_name,
-        body=row.body,
-        created_at=row.created_at,
-    )
+    return out_of(MessageOut, row)
 
 
 def block_out(row: BlockRow) -> BlockOut:

@@ -179,18 +179,21 @@ def add_conversation(
 # -- messages ---------------------------------------------------------------------------
 
 
+def _message_rows() -> Select[*tuple[Any, ...]]:
+    """The columns of a MessageRow, its sender's name joined."""
+    return select(
+        Message.id,
+        Message.conversation_id,
+        Message.sender_id,
+        User.display_name,
+        Message.body,
+        Message.created_at,
+    ).join(User, User.id == Message.sender_id)
+
+
 def _messages_of(context: OrgContext, conversation_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Message.id,
-            Message.conversation_id,
-            Message.sender_id,
-            User.display_name,
-            Message.body,
-            Message.created_at,
-        )
-        .join(User, User.id == Message.sender_id)
-        .where(Message.org_id == context.org_id, Message.conversation_id == conversation_id)
+    return _message_rows().where(
+        Message.org_id == context.org_id, Message.conversation_id == conversation_id
     )
 
 
@@ -239,18 +242,7 @@ async def add_message(
 
 
 async def message(db: AsyncSession, context: OrgContext, message_id: uuid.UUID) -> MessageRow:
-    query = (
-        select(
-            Message.id,
-            Message.conversation_id,
-            Message.sender_id,
-            User.display_name,
-            Message.body,
-            Message.created_at,
-        )
-        .join(User, User.id == Message.sender_id)
-        .where(Message.id == message_id, Message.org_id == context.org_id)
-    )
+    query = _message_rows().where(Message.id == message_id, Message.org_id == context.org_id)
     return MessageRow(*(await db.execute(query)).one())
 
 

@@ -14,9 +14,8 @@ from app.core.dependencies import AppSettings, DbSession, Meta
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE
+from app.core.schemas import DEFAULT_PAGE_SIZE, out_of
 from app.idempotency.service import IDEMPOTENT
-from app.posts.models import PostStatus
 from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import (
     CommentCreate,
@@ -45,43 +44,15 @@ Posts = Annotated[PostService, Depends(post_service)]
 
 
 def post_out(row: PostRow) -> PostOut:
-    return PostOut(
-        id=row.id,
-        space_id=row.space_id,
-        author_id=row.author_id,
-        author_name=row.author_name,
-        title=row.title,
-        body=row.body,
-        status=PostStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        listed_at=row.listed_at,
-    )
+    return out_of(PostOut, row)
 
 
 def post_summary(row: PostSummaryRow) -> PostSummary:
-    return PostSummary(
-        id=row.id,
-        space_id=row.space_id,
-        author_id=row.author_id,
-        author_name=row.author_name,
-        title=row.title,
-        excerpt=row.excerpt,
-        status=PostStatus(row.status),
-        created_at=row.created_at,
-        listed_at=row.listed_at,
-    )
+    return out_of(PostSummary, row)
 
 
 def comment_out(row: CommentRow) -> CommentOut:
-    return CommentOut(
-        id=row.id,
-        post_id=row.post_id,
-        author_id=row.author_id,
-        author_name=row.author_name,
-        body=row.body,
-        created_at=row.created_at,
-    )
+    return out_of(CommentOut, row)
 
 
 @router.get("/spaces/{space_id}/posts", summary="List a space's posts")
