@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.core.database import Database
@@ -38,8 +39,13 @@ from tests.support.world import seed_world
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SEED = "20261205"
-# They end the session the member run uses (and are fuzzed in the anonymous run).
-SESSION_ENDING = ("/api/v1/auth/logout", "/api/v1/auth/logout-all")
+# They end the session the member run uses (and are fuzzed in the anonymous run). The
+# stateful phase would feed GET /me/sessions' own id into the DELETE.
+SESSION_ENDING = (
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-all",
+    "/api/v1/me/sessions/{session_id}",
+)
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -55,6 +61,7 @@ CHECKS = ",".join(
 class Served:
     url: str
     member_headers: list[str]
+    member_cookie: tuple[str, str]
 
 
 @pytest.fixture
@@ -95,6 +102,7 @@ async def served(database_url: str, smtp_sink: SmtpSink, tmp_path: Path) -> Asyn
                     "-H", f"Cookie: {settings.session_cookie_name}={member.session_token}",
                     "-H", f"X-CSRF-Token: {csrf}",
                 ],
+                (settings.session_cookie_name, member.session_token),
             )  # fmt: skip
         finally:
             process.terminate()
@@ -131,3 +139,11 @@ def test_member_fuzzing_finds_nothing(served: Served) -> None:
     keep_session = [f"--exclude-path={path}" for path in SESSION_ENDING]
     run = _schemathesis(served, *served.member_headers, *keep_session)
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-2000:]
+    assert _member_session_is_alive(served), "the member run ended its own session"
+
+
+def _member_session_is_alive(served: Served) -> bool:
+    """A run whose session died mid-way met 401s only and proved nothing past that."""
+    name, token = served.member_cookie
+    response = httpx.get(f"{served.url}/api/v1/me", cookies={name: token}, timeout=10)
+    return response.status_code == 200
