@@ -161,6 +161,9 @@ pass `next_cursor` back until it is null.
 body answers the first result again instead of creating twice."""
 
 
+CURSOR_REFUSED = "The cursor is not one this list handed out (`invalid_cursor`)."
+
+
 @dataclass(frozen=True)
 class RouteFacts:
     """What the route itself says about the errors it can answer."""
@@ -271,6 +274,10 @@ def clean_description(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _query_names(operation: dict[str, Any]) -> set[str]:
+    return {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+
+
 def _document_errors(path: str, method: str, operation: dict[str, Any], facts: RouteFacts) -> None:
     responses = operation.setdefault("responses", {})
     declared = {  # what the route names in `responses=`, not FastAPI's own 422
@@ -280,6 +287,8 @@ def _document_errors(path: str, method: str, operation: dict[str, Any], facts: R
         and not _has_own_model(response)
         and not _schema_ref(response).endswith(FASTAPI_422)
     }
+    if "cursor" in _query_names(operation):  # a signed value of the server's own
+        declared.setdefault("400", {"description": CURSOR_REFUSED})
     for status in error_statuses(method, path, facts, operation) | set(declared):
         if status in responses and _has_own_model(responses[status]):
             continue

@@ -24,7 +24,7 @@ from itsdangerous import BadSignature
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 
-from app.core.errors import Invalid
+from app.core.errors import AppError
 from app.core.schemas import PageLimit
 from app.core.signing import plain_serializer
 
@@ -45,7 +45,9 @@ class Page(BaseModel, Generic[ItemT]):
     next_cursor: str | None = None
 
 
-class InvalidCursor(Invalid):
+class InvalidCursor(AppError):
+    """400, as any signed value that fails (a mailed token): the cursor is the server's own."""
+
     code = "invalid_cursor"
     message = "This cursor does not belong to this list."
 

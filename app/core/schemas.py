@@ -55,6 +55,26 @@ def refuse_nul(value: str) -> str:
 ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def one_line_schema(max_length: int) -> WithJsonSchema:
+    """The JSON Schema of a `one_line` string of at most `max_length` characters."""
+    return WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": ONE_LINE_PATTERN})
+
+
+def not_blank(value: str) -> str:
+    """User text (a post, comment or message body): not blank, no NUL, kept as written."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return refuse_nul(value)
+
+
+def not_blank_schema(max_length: int) -> WithJsonSchema:
+    """The JSON Schema of a `not_blank` string of at most `max_length` characters."""
+    return WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": NOT_BLANK_PATTERN})
+
+
 def _any_case(word: str) -> str:
     """`word` matched in any case, in the regex dialect JSON Schema shares (no inline flags)."""
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)

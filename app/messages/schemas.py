@@ -9,21 +9,18 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.pagination import Page
-from app.core.schemas import RequestBody, refuse_nul
+from app.core.schemas import RequestBody, not_blank, not_blank_schema
 
 MAX_MESSAGE_LENGTH = 5_000
 # Everyone in one conversation, the caller included.
 MAX_PARTICIPANTS = 20
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return refuse_nul(value)
-
-
 MessageBody = Annotated[
-    str, StringConstraints(max_length=MAX_MESSAGE_LENGTH), AfterValidator(_not_blank)
+    str,
+    StringConstraints(max_length=MAX_MESSAGE_LENGTH),
+    AfterValidator(not_blank),
+    not_blank_schema(MAX_MESSAGE_LENGTH),
 ]
 
 

@@ -17,12 +17,14 @@ from app.core.schemas import (
     RequestBody,
     Token,
     one_line,
+    one_line_schema,
 )
 
 OrgName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=120, strip_whitespace=True),
     AfterValidator(one_line),
+    one_line_schema(120),
 ]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 FROM_THE_INVITE = "the-token-after-token=-in-the-invitation-link"

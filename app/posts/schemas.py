@@ -13,7 +13,14 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from app.core.pagination import Page
-from app.core.schemas import RequestBody, one_line, refuse_nul
+from app.core.schemas import (
+    RequestBody,
+    not_blank,
+    not_blank_schema,
+    one_line,
+    one_line_schema,
+    refuse_nul,
+)
 from app.posts.models import PostStatus
 
 MAX_TITLE_LENGTH = 200
@@ -23,18 +30,23 @@ MAX_SEARCH_LENGTH = 100
 EXCERPT_LENGTH = 280
 
 
-def not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return refuse_nul(value)
-
-
-PostTitle = Annotated[str, StringConstraints(max_length=MAX_TITLE_LENGTH), AfterValidator(one_line)]
+PostTitle = Annotated[
+    str,
+    StringConstraints(max_length=MAX_TITLE_LENGTH),
+    AfterValidator(one_line),
+    one_line_schema(MAX_TITLE_LENGTH),
+]
 PostBody = Annotated[
-    str, StringConstraints(max_length=MAX_POST_BODY_LENGTH), AfterValidator(not_blank)
+    str,
+    StringConstraints(max_length=MAX_POST_BODY_LENGTH),
+    AfterValidator(not_blank),
+    not_blank_schema(MAX_POST_BODY_LENGTH),
 ]
 CommentBody = Annotated[
-    str, StringConstraints(max_length=MAX_COMMENT_LENGTH), AfterValidator(not_blank)
+    str,
+    StringConstraints(max_length=MAX_COMMENT_LENGTH),
+    AfterValidator(not_blank),
+    not_blank_schema(MAX_COMMENT_LENGTH),
 ]
 SearchText = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_SEARCH_LENGTH), AfterValidator(refuse_nul)

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from app.core.pagination import Page
-from app.core.schemas import RequestBody, one_line, refuse_nul
+from app.core.schemas import RequestBody, one_line, one_line_schema, refuse_nul
 from app.spaces.models import Visibility
 
 MAX_SPACE_NAME_LENGTH = 120
@@ -17,7 +17,10 @@ MAX_SPACE_DESCRIPTION_LENGTH = 2000
 
 
 SpaceName = Annotated[
-    str, StringConstraints(max_length=MAX_SPACE_NAME_LENGTH), AfterValidator(one_line)
+    str,
+    StringConstraints(max_length=MAX_SPACE_NAME_LENGTH),
+    AfterValidator(one_line),
+    one_line_schema(MAX_SPACE_NAME_LENGTH),
 ]
 SpaceDescription = Annotated[
     str, StringConstraints(max_length=MAX_SPACE_DESCRIPTION_LENGTH), AfterValidator(refuse_nul)

@@ -83,7 +83,7 @@ async def test_a_cursor_from_one_orgs_list_is_refused_in_another(
     response = await rival.owner_client.get(
         f"/api/v1/orgs/{rival.org_id}/members", params={"cursor": page["next_cursor"]}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
 
 

@@ -47,7 +47,7 @@ async def test_a_cursor_from_another_orgs_list_is_refused(callers: Callers, worl
         f"{org_path(world)}/spaces", params={"limit": 1, "cursor": cursor}
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
 
 
@@ -61,7 +61,7 @@ async def test_a_cursor_of_the_spaces_list_is_refused_by_a_space_members_list(
         f"{path}/{world.refs['open_space_id']}/members", params={"cursor": cursor}
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize("limit", [0, 101])
