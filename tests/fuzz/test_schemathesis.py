@@ -40,9 +40,6 @@ from tests.support.smtp_sink import SmtpSink
 from tests.support.world import seed_world
 
 HERE = Path(__file__).resolve().parent
-# CI fuzzes in one leg only: its other leg sets this to where the fuzzing runs.
-FUZZED_ELSEWHERE = os.environ.get("ROUNDTABLE_FUZZ_ELSEWHERE", "")
-pytestmark = pytest.mark.skipif(bool(FUZZED_ELSEWHERE), reason=f"fuzzed in {FUZZED_ELSEWHERE}")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SEED = "20261205"
 # They end the session the member run uses (and are fuzzed in the anonymous run). The
