@@ -99,7 +99,6 @@ EMAIL_SCHEMA = {
     + ", ".join(f"`.{name}`" for name in sorted(SPECIAL_USE_DOMAIN_NAMES))
     + ").",
 }
-DISPLAY_NAME_SCHEMA = {"type": "string", "maxLength": 80, "pattern": ONE_LINE_PATTERN}
 NEW_PASSWORD_SCHEMA = {
     "type": "string",
     "minLength": 8,  # app.accounts.passwords.MIN_LENGTH and MAX_LENGTH
@@ -117,7 +116,7 @@ DisplayName = Annotated[
     str,
     StringConstraints(max_length=80),
     AfterValidator(_trimmed_one_line),
-    WithJsonSchema(DISPLAY_NAME_SCHEMA),
+    one_line_schema(80),
 ]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Password = Annotated[str, StringConstraints(max_length=1024)]
