@@ -34,7 +34,7 @@ from app.accounts.service import AccountService, NewSession, PasswordRejected
 from app.authz.caller import MaybeUser, caller_email
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
-from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.dependencies import AppSettings, DbSession, request_meta_of, settings_of
 from app.core.json_body import api_router
 from app.core.limits import by_body_field, failures_counted, failures_of, rate_limit
 from app.core.ratelimit import login_failures, rate_limiter_of
@@ -47,11 +47,11 @@ SIGNUP_ACCEPTED = Accepted(message="Check your inbox: we have sent a link to tha
 LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on its way.")
 
 
-async def account_service(
-    request: Request, db: DbSession, settings: AppSettings, meta: Meta
-) -> AccountService:
+async def account_service(request: Request, db: DbSession) -> AccountService:
     mail_caps = MailCaps(rate_limiter_of(request))
-    return AccountService(db, settings, request.app.state.passwords, meta, mail_caps)
+    passwords = request.app.state.passwords
+    meta = request_meta_of(request)
+    return AccountService(db, settings_of(request), passwords, meta, mail_caps)
 
 
 Accounts = Annotated[AccountService, Depends(account_service)]

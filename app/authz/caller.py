@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.accounts.sessions import AuthenticatedUser, resolve_session
-from app.core.dependencies import AppSettings, DbSession
+from app.core.dependencies import DbSession, settings_of
 from app.core.errors import Forbidden, NotAuthenticated
 from app.core.security import csrf_token_for, same_secret
 from app.core.settings import Settings
@@ -26,9 +26,8 @@ class CsrfFailed(Forbidden):
     message = "This request needs the X-CSRF-Token header of your session."
 
 
-async def resolve_caller(
-    request: Request, db: DbSession, settings: AppSettings
-) -> AuthenticatedUser | None:
+async def resolve_caller(request: Request, db: DbSession) -> AuthenticatedUser | None:
+    settings = settings_of(request)
     token = session_token_of(request, settings)
     if token is None:
         return None

@@ -25,7 +25,7 @@ from app.audit.service import record_event
 from app.authz.caller import check_csrf, session_token_of
 from app.authz.marks import route_policy
 from app.authz.permissions import Permission, Role, role_may
-from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.dependencies import DbSession, request_meta_of, settings_of
 from app.core.errors import Forbidden, NotAuthenticated, NotFound
 from app.core.security import token_hash
 from app.core.settings import Settings
@@ -160,8 +160,9 @@ def org_policy(permission: Permission) -> OrgPolicy:
 
     @route_policy(f"{ORG_POLICY_PREFIX}{permission}")
     async def require_org_permission(
-        org_id: uuid.UUID, request: Request, db: DbSession, settings: AppSettings, meta: Meta
+        org_id: uuid.UUID, request: Request, db: DbSession
     ) -> OrgContext:
+        settings = settings_of(request)
         token = session_token_of(request, settings)
         if token is None:
             raise NotAuthenticated()
@@ -173,7 +174,7 @@ def org_policy(permission: Permission) -> OrgPolicy:
             raise NotFound()
         context = _context(org_id, caller, membership)
         if not context.may(permission):
-            await record_denial(db, context, meta, str(permission))
+            await record_denial(db, context, request_meta_of(request), str(permission))
             raise Forbidden()
         return context
 

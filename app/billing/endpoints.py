@@ -12,7 +12,7 @@ from app.billing.schemas import CheckoutStart, MemberBillingOut, PlanOut, PlanUp
 from app.billing.service import BillingService
 from app.billing.webhook import apply_event, verified_event
 from app.core.api_docs import Responses, errors
-from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.dependencies import AppSettings, DbSession, Meta, request_meta_of, settings_of
 from app.core.json_body import api_router
 from app.core.ratelimit import limit_by_ip
 
@@ -20,8 +20,8 @@ router = api_router(prefix="/orgs/{org_id}", tags=["billing"])
 webhook_router = api_router(prefix="/webhooks", tags=["billing"])
 
 
-async def billing_service(db: DbSession, settings: AppSettings, meta: Meta) -> BillingService:
-    return BillingService(db, settings, meta)
+async def billing_service(request: Request, db: DbSession) -> BillingService:
+    return BillingService(db, settings_of(request), request_meta_of(request))
 
 
 Billing = Annotated[BillingService, Depends(billing_service)]

@@ -115,12 +115,26 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def _without_transactions(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, its statements outside a transaction (PostgreSQL).
+
+    For requests that change nothing (GET, HEAD): under READ COMMITTED every statement
+    takes its own snapshot whether or not a transaction is open, so a BEGIN and a
+    ROLLBACK around a read's statements buy nothing and cost two round trips. SQLite
+    keeps its transactions (its driver manages them itself).
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 class Database:
-    """The engine and session factory of this process."""
+    """The engine and session factories of this process."""
 
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.sessionmaker = create_sessionmaker(self.engine)
+        self.read_sessionmaker = create_sessionmaker(_without_transactions(self.engine))
         self._admission_wait = settings.database_pool_timeout_seconds
         pool = self.engine.sync_engine.pool
         capacity = POOL_SIZE + POOL_OVERFLOW if isinstance(pool, QueuePool) else 0

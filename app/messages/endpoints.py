@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 
 from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
 from app.core.api_docs import RATE_LIMITED_PER_USER, Responses, errors
-from app.core.dependencies import AppSettings, DbSession
+from app.core.dependencies import DbSession, settings_of
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
@@ -34,8 +34,8 @@ from app.messages.service import MessageService
 router = api_router(prefix="/orgs/{org_id}", tags=["messages"])
 
 
-async def message_service(db: DbSession, settings: AppSettings) -> MessageService:
-    return MessageService(db, settings)
+async def message_service(request: Request, db: DbSession) -> MessageService:
+    return MessageService(db, settings_of(request))
 
 
 Messages = Annotated[MessageService, Depends(message_service)]

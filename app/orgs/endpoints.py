@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Response, status
+from fastapi import Depends, Request, Response, status
 
 from app.accounts.cookies import set_session_cookies
 from app.accounts.endpoints import Accounts
@@ -22,7 +22,7 @@ from app.authz.policies import (
     PublicRoute,
 )
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
-from app.core.dependencies import AppSettings, DbSession, Meta
+from app.core.dependencies import AppSettings, DbSession, request_meta_of, settings_of
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
@@ -57,14 +57,12 @@ invites_router = api_router(prefix="/invites", tags=["orgs"])
 me_orgs_router = api_router(prefix="/me", tags=["orgs"])
 
 
-async def org_service(db: DbSession, settings: AppSettings, meta: Meta) -> OrgService:
-    return OrgService(db, settings, meta)
+async def org_service(request: Request, db: DbSession) -> OrgService:
+    return OrgService(db, settings_of(request), request_meta_of(request))
 
 
-async def invite_service(
-    db: DbSession, settings: AppSettings, meta: Meta, accounts: Accounts
-) -> InviteService:
-    return InviteService(db, settings, meta, accounts)
+async def invite_service(request: Request, db: DbSession, accounts: Accounts) -> InviteService:
+    return InviteService(db, settings_of(request), request_meta_of(request), accounts)
 
 
 Orgs = Annotated[OrgService, Depends(org_service)]
