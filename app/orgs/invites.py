@@ -140,8 +140,7 @@ class InviteService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[Invite], str | None]:
         scope = f"invites:{context.org_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.pending_invites_page(
             self.db, context, after=page.after, limit=page.fetch
         )

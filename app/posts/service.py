@@ -75,8 +75,7 @@ class PostService:
         scope = f"posts:{context.org_id}:{space_id}"
         if with_own_drafts:
             scope = f"{scope}:drafts-of:{context.user_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows, access = await repository.posts_page(
             self.db,
             context,
@@ -177,8 +176,7 @@ class PostService:
     ) -> tuple[list[CommentRow], str | None]:
         await self._visible_post(context, post_id)
         scope = f"comments:{context.org_id}:{post_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.comments_page(
             self.db, context, post_id, after=page.after, limit=page.fetch
         )

@@ -136,8 +136,7 @@ class SpaceService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[SpaceRow], str | None]:
         scope = f"spaces:{context.org_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.spaces_page(
             self.db,
             context,
@@ -232,8 +231,7 @@ class SpaceService:
         if not may_list_space_members(context, row.access):
             raise SpaceContentLocked()
         scope = f"space-members:{context.org_id}:{space_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.space_members_page(
             self.db, context, space_id, after=page.after, limit=page.fetch
         )
