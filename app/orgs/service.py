@@ -17,7 +17,7 @@ from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageRequest, page_request
 from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.orgs import repository
 from app.orgs.models import Org
 from app.orgs.repository import MemberRow
@@ -71,12 +71,7 @@ async def create_org_with_owner(
     return org
 
 
-class OrgService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class OrgService(RequestService):
     def _page(self, scope: str, limit: int, cursor: str | None) -> PageRequest:
         return page_request(self.settings.signing_key(), scope, limit, cursor)
 

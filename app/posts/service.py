@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.rules import (
@@ -24,8 +22,7 @@ from app.authz.rules import (
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import page_request
-from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
 from app.posts.models import PostStatus
@@ -48,12 +45,7 @@ class NotPublished(Conflict):
     message = "Comments are for published posts."
 
 
-class PostService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class PostService(RequestService):
     async def _visible_post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
         row = await repository.post(self.db, context, post_id)
         if row is None or not may_see_post(context, row.space, row.author_id, row.status):

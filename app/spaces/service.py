@@ -26,8 +26,7 @@ from app.authz.rules import (
 )
 from app.core.errors import Forbidden, NotFound
 from app.core.pagination import page_request
-from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.spaces import repository
 from app.spaces.models import Visibility
 from app.spaces.repository import SpaceMemberRow, SpaceRow
@@ -109,12 +108,7 @@ def space_member_out(row: SpaceMemberRow) -> SpaceMemberOut:
     )
 
 
-class SpaceService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class SpaceService(RequestService):
     def _record(self, context: OrgContext, action: str, space_id: uuid.UUID, **extra: Any) -> None:
         record_event(
             self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
