@@ -149,13 +149,15 @@ class PostService(RequestService):
         if not may_delete_content(context, row.author_id):
             raise Forbidden("Only its author or a moderator deletes a post.")
         await repository.delete_post(self.db, context, post_id)
-        if row.author_id != context.user_id:
-            self._record_removal(context, "post.removed", post_id, row.author_id)
+        self._record_removal(context, "post.removed", post_id, row.author_id)
         await self.db.commit()
 
     def _record_removal(
         self, context: OrgContext, action: str, target_id: uuid.UUID, author_id: uuid.UUID
     ) -> None:
+        """Someone removing another member's content is audited; an author's own is not."""
+        if author_id == context.user_id:
+            return
         record_event(
             self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
             target_user_id=author_id, target_id=str(target_id),
@@ -218,8 +220,7 @@ class PostService(RequestService):
         if not may_delete_content(context, target.author_id):
             raise Forbidden("Only its author or a moderator deletes a comment.")
         await repository.delete_comment(self.db, context, comment_id)
-        if target.author_id != context.user_id:
-            self._record_removal(context, "comment.removed", comment_id, target.author_id)
+        self._record_removal(context, "comment.removed", comment_id, target.author_id)
         await self.db.commit()
 
 
