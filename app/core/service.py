@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.pagination import PageRequest, page_request
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 
@@ -16,3 +17,7 @@ class RequestService:
         self.db = db
         self.settings = settings
         self.meta = meta
+
+    def _page(self, scope: str, limit: int, cursor: str | None) -> PageRequest:
+        """The page asked of the list `scope`; its cursors are signed with the server's key."""
+        return page_request(self.settings.signing_key(), scope, limit, cursor)

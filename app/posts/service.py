@@ -21,7 +21,6 @@ from app.authz.rules import (
 )
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import page_request
 from app.core.service import RequestService
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
@@ -67,7 +66,7 @@ class PostService(RequestService):
         scope = f"posts:{context.org_id}:{space_id}"
         if with_own_drafts:
             scope = f"{scope}:drafts-of:{context.user_id}"
-        page = page_request(self.settings.signing_key(), scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows, access = await repository.posts_page(
             self.db,
             context,
@@ -170,7 +169,7 @@ class PostService(RequestService):
     ) -> tuple[list[CommentRow], str | None]:
         await self._visible_post(context, post_id)
         scope = f"comments:{context.org_id}:{post_id}"
-        page = page_request(self.settings.signing_key(), scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.comments_page(
             self.db, context, post_id, after=page.after, limit=page.fetch
         )

@@ -25,7 +25,6 @@ from app.authz.rules import (
     may_see_space,
 )
 from app.core.errors import Forbidden, NotFound
-from app.core.pagination import page_request
 from app.core.service import RequestService
 from app.spaces import repository
 from app.spaces.models import Visibility
@@ -130,7 +129,7 @@ class SpaceService(RequestService):
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[SpaceRow], str | None]:
         scope = f"spaces:{context.org_id}"
-        page = page_request(self.settings.signing_key(), scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.spaces_page(
             self.db,
             context,
@@ -225,7 +224,7 @@ class SpaceService(RequestService):
         if not may_list_space_members(context, row.access):
             raise SpaceContentLocked()
         scope = f"space-members:{context.org_id}:{space_id}"
-        page = page_request(self.settings.signing_key(), scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.space_members_page(
             self.db, context, space_id, after=page.after, limit=page.fetch
         )
