@@ -104,6 +104,25 @@ class AccountService:
             self.db, self.settings.signing_key(), user_id=user.id, purpose=purpose, data=data
         )
 
+    async def _mail_token_link(
+        self, email: str, purpose: TokenPurpose, *, template: str, page: str, action: str
+    ) -> None:
+        """Mail the account of `email`, if there is one, a link to `page` with a new
+        `purpose` token; an unknown address gets nothing, and the caller cannot tell."""
+        await self.mail_caps.before_mailing(email)
+        user = await repository.user_by_email(self.db, email)
+        if user is not None:
+            token = await self._issue(user, purpose)
+            minutes = int(TOKEN_LIFETIMES[purpose].total_seconds() // 60)
+            await enqueue_mail(
+                self.db,
+                template=template,
+                to=user.email,
+                context={"link": self._link(page, token), "minutes": minutes},
+            )
+            record_event(self.db, action, self.meta, target_user_id=user.id)
+        await self.db.commit()
+
     async def _user_of(self, user_id: uuid.UUID) -> User:
         user = await repository.user_by_id(self.db, user_id)
         if user is None:  # the account was deleted after the token was mailed
@@ -238,19 +257,13 @@ class AccountService:
     # -- magic links ------------------------------------------------------------------
 
     async def request_magic_link(self, email: str) -> None:
-        await self.mail_caps.before_mailing(email)
-        user = await repository.user_by_email(self.db, email)
-        if user is not None:
-            token = await self._issue(user, TokenPurpose.MAGIC_LINK)
-            minutes = int(TOKEN_LIFETIMES[TokenPurpose.MAGIC_LINK].total_seconds() // 60)
-            await enqueue_mail(
-                self.db,
-                template="magic_link",
-                to=user.email,
-                context={"link": self._link("magic-link", token), "minutes": minutes},
-            )
-            record_event(self.db, "account.magic_link_requested", self.meta, target_user_id=user.id)
-        await self.db.commit()
+        await self._mail_token_link(
+            email,
+            TokenPurpose.MAGIC_LINK,
+            template="magic_link",
+            page="magic-link",
+            action="account.magic_link_requested",
+        )
 
     async def consume_magic_link(self, token: str) -> NewSession:
         record = await consume_token(
@@ -267,19 +280,13 @@ class AccountService:
     # -- password reset and change ----------------------------------------------------
 
     async def request_password_reset(self, email: str) -> None:
-        await self.mail_caps.before_mailing(email)
-        user = await repository.user_by_email(self.db, email)
-        if user is not None:
-            token = await self._issue(user, TokenPurpose.PASSWORD_RESET)
-            minutes = int(TOKEN_LIFETIMES[TokenPurpose.PASSWORD_RESET].total_seconds() // 60)
-            await enqueue_mail(
-                self.db,
-                template="password_reset",
-                to=user.email,
-                context={"link": self._link("reset-password", token), "minutes": minutes},
-            )
-            record_event(self.db, "account.reset_requested", self.meta, target_user_id=user.id)
-        await self.db.commit()
+        await self._mail_token_link(
+            email,
+            TokenPurpose.PASSWORD_RESET,
+            template="password_reset",
+            page="reset-password",
+            action="account.reset_requested",
+        )
 
     async def confirm_password_reset(self, token: str, new_password: str) -> None:
         key = self.settings.signing_key()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.accounts.repository import user_by_id
 from app.audit.service import record_event
 from app.authz.org_context import OrgContext
@@ -27,7 +25,7 @@ from app.billing.schemas import (
 )
 from app.billing.stripe_client import create_checkout_session, create_portal_session
 from app.core.errors import Conflict, NotFound
-from app.core.request_meta import RequestMeta
+from app.core.service import RequestService
 from app.core.settings import Settings
 from app.orgs.models import PaymentStatus
 
@@ -73,12 +71,7 @@ def checkout_params(
     return params
 
 
-class BillingService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class BillingService(RequestService):
     async def plan(self, context: OrgContext) -> PlanOut:
         return PlanOut(stripe_price_id=await repository.plan_price(self.db, context.scope))
 

@@ -7,12 +7,17 @@ when it reads the database). A route names the others in `responses=`:
     @router.post("/verify-email", summary="...", responses=errors(400, notes=TOKEN_NOTES))
 
 A note replaces that status's general description for the one route.
+
+A create route that may find the item made already answers 201 or 200: `existing`
+documents the 200 and `created_or_existing` sets the status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from fastapi import Response, status
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -34,3 +39,12 @@ def errors(*statuses: int, notes: Mapping[int, str] | None = None) -> Responses:
         status: {"description": notes[status]} if status in notes else {}
         for status in sorted({*statuses, *notes})
     }
+
+
+def existing(model: type, description: str) -> Responses:
+    """The 200 of a create route that answers the existing item instead of a new one."""
+    return {200: {"model": model, "description": description}}
+
+
+def created_or_existing(response: Response, created: bool) -> None:
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

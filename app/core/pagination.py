@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from fastapi import Query
 from itsdangerous import BadSignature
@@ -34,6 +34,7 @@ SortKey = tuple[datetime, uuid.UUID]
 Cursor = Annotated[str | None, Query(max_length=512)]
 Limit = Annotated[PageLimit, Query()]
 ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
 SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]  # any row shape
 KeyColumns = tuple[Any, Any]  # (sort column, id column)
 
@@ -43,6 +44,12 @@ class Page(BaseModel, Generic[ItemT]):
 
     items: list[ItemT]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, found: tuple[Sequence[RowT], str | None], out: Callable[[RowT], ItemT]) -> Self:
+        """The page of a service's (rows, next cursor), each row answered as `out(row)`."""
+        rows, next_cursor = found
+        return cls(items=[out(row) for row in rows], next_cursor=next_cursor)
 
 
 class InvalidCursor(AppError):

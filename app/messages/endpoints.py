@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Response, status
 
 from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
-from app.core.api_docs import RATE_LIMITED_PER_USER, Responses, errors
+from app.core.api_docs import RATE_LIMITED_PER_USER, created_or_existing, errors, existing
 from app.core.dependencies import DbSession, settings_of
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
@@ -68,21 +68,13 @@ BLOCKED_NOTE = (
 )
 
 
-def _existing(model: type, description: str) -> Responses:
-    return {200: {"model": model, "description": description}}
-
-
-def _created_or_existing(response: Response, created: bool) -> None:
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-
-
 @router.post(
     "/conversations",
     status_code=status.HTTP_201_CREATED,
     dependencies=IDEMPOTENT,
     summary="Start a conversation",
     responses={
-        **_existing(ConversationOut, "The existing conversation of the same participants."),
+        **existing(ConversationOut, "The existing conversation of the same participants."),
         **errors(
             notes={
                 403: BLOCKED_NOTE,
@@ -100,7 +92,7 @@ async def open_conversation(
     in it): 201 with a new one, 200 with the existing conversation of exactly the same
     participants."""
     row, created = await messages.open(org, body.participant_ids)
-    _created_or_existing(response, created)
+    created_or_existing(response, created)
     return conversation_out(row)
 
 
@@ -110,8 +102,7 @@ async def list_conversations(
 ) -> ConversationPage:
     """The caller's conversations in this org, latest activity first, a page at a
     time."""
-    rows, next_cursor = await messages.conversations(org, limit, cursor)
-    return ConversationPage(items=[conversation_out(row) for row in rows], next_cursor=next_cursor)
+    return ConversationPage.of(await messages.conversations(org, limit, cursor), conversation_out)
 
 
 @router.get("/conversations/{conversation_id}", summary="Read a conversation")
@@ -133,8 +124,7 @@ async def list_messages(
 ) -> MessagePage:
     """The messages of a conversation the caller is in, newest first; `next_cursor`
     pages back through the history."""
-    rows, next_cursor = await messages.messages(org, conversation_id, limit, cursor)
-    return MessagePage(items=[message_out(row) for row in rows], next_cursor=next_cursor)
+    return MessagePage.of(await messages.messages(org, conversation_id, limit, cursor), message_out)
 
 
 @router.post(
@@ -160,7 +150,7 @@ async def send_message(
     dependencies=IDEMPOTENT,
     summary="Block a member",
     responses={
-        **_existing(BlockOut, "The member was blocked already."),
+        **existing(BlockOut, "The member was blocked already."),
         **errors(
             notes={
                 404: "The user is not a member of this org.",
@@ -176,7 +166,7 @@ async def block_member(
     """Stop a member of the org from opening or writing to a conversation with the
     caller: 201 for a new block, 200 when the member was blocked already."""
     row, created = await messages.block(org, body.user_id)
-    _created_or_existing(response, created)
+    created_or_existing(response, created)
     return block_out(row)
 
 
@@ -185,8 +175,7 @@ async def list_blocks(
     org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
 ) -> BlockPage:
     """The members of this org the caller blocked, a page at a time."""
-    rows, next_cursor = await messages.blocks(org, limit, cursor)
-    return BlockPage(items=[block_out(row) for row in rows], next_cursor=next_cursor)
+    return BlockPage.of(await messages.blocks(org, limit, cursor), block_out)
 
 
 @router.delete(

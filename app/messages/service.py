@@ -79,8 +79,7 @@ class MessageService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[ConversationRow], str | None]:
         scope = f"conversations:{context.org_id}:{context.membership_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.conversations_page(
             self.db, context, before=page.after, limit=page.fetch
         )
@@ -102,8 +101,7 @@ class MessageService:
     ) -> tuple[list[MessageRow], str | None]:
         await self.conversation(context, conversation_id)
         scope = f"messages:{context.org_id}:{conversation_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.messages_page(
             self.db, context, conversation_id, before=page.after, limit=page.fetch
         )
@@ -153,7 +151,6 @@ class MessageService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[BlockRow], str | None]:
         scope = f"blocks:{context.org_id}:{context.user_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.blocks_page(self.db, context, after=page.after, limit=page.fetch)
         return page.cut(rows, lambda row: (row.created_at, row.id))

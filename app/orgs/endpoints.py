@@ -185,8 +185,7 @@ async def audit_log(
 ) -> AuditPage:
     """What happened in the org and who did it (role changes, invites, refused
     attempts...), newest first, a page at a time. Owner and admins."""
-    events, next_cursor = await orgs.audit_log(org, limit, cursor)
-    return AuditPage(items=[audit_out(event) for event in events], next_cursor=next_cursor)
+    return AuditPage.of(await orgs.audit_log(org, limit, cursor), audit_out)
 
 
 # -- invites ----------------------------------------------------------------------------
@@ -218,8 +217,7 @@ async def list_invites(
     org: InviteManager, invites: Invites, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
 ) -> InvitePage:
     """Invitations not yet accepted, revoked or expired, a page at a time."""
-    items, next_cursor = await invites.pending(org, limit, cursor)
-    return InvitePage(items=[invite_out(item) for item in items], next_cursor=next_cursor)
+    return InvitePage.of(await invites.pending(org, limit, cursor), invite_out)
 
 
 @router.delete(

@@ -21,8 +21,8 @@ from app.authz.rules import may_invite_as
 from app.core.clock import now
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from app.core.logging import remember_secret
-from app.core.pagination import page_request
 from app.core.request_meta import RequestMeta
+from app.core.service import RequestService
 from app.core.settings import Settings
 from app.core.signing import timed_serializer
 from app.mail.service import enqueue_mail
@@ -67,13 +67,11 @@ def invite_out(invite: Invite) -> InviteOut:
     )
 
 
-class InviteService:
+class InviteService(RequestService):
     def __init__(
         self, db: AsyncSession, settings: Settings, meta: RequestMeta, accounts: AccountService
     ) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
+        super().__init__(db, settings, meta)
         self.accounts = accounts
 
     def _serializer(self) -> URLSafeTimedSerializer:
@@ -140,8 +138,7 @@ class InviteService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[Invite], str | None]:
         scope = f"invites:{context.org_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.pending_invites_page(
             self.db, context, after=page.after, limit=page.fetch
         )

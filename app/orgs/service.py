@@ -15,9 +15,8 @@ from app.authz.org_context import OrgContext, record_denial, scope_of_new_org
 from app.authz.permissions import Role
 from app.authz.rules import may_assign_role, may_remove_member, may_see_email_of
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import PageRequest, page_request
 from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.orgs import repository
 from app.orgs.models import Org
 from app.orgs.repository import MemberRow
@@ -71,15 +70,7 @@ async def create_org_with_owner(
     return org
 
 
-class OrgService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
-    def _page(self, scope: str, limit: int, cursor: str | None) -> PageRequest:
-        return page_request(self.settings.signing_key(), scope, limit, cursor)
-
+class OrgService(RequestService):
     async def _deny(self, context: OrgContext, attempted: str) -> Forbidden:
         await record_denial(self.db, context, self.meta, attempted)
         return Forbidden()

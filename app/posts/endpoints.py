@@ -71,10 +71,10 @@ async def list_posts(
 
     403 `space_content_locked` when the caller sees the space but its content is for
     its members (or members with an active payment) only."""
-    rows, next_cursor = await posts.posts(
+    found = await posts.posts(
         org, space_id, with_own_drafts=drafts == "mine", search=q, limit=limit, cursor=cursor
     )
-    return PostPage(items=[post_summary(row) for row in rows], next_cursor=next_cursor)
+    return PostPage.of(found, post_summary)
 
 
 @router.post(
@@ -131,8 +131,7 @@ async def list_comments(
     cursor: Cursor = None,
 ) -> CommentPage:
     """The comments on a post, oldest first, a page at a time."""
-    rows, next_cursor = await posts.comments(org, post_id, limit, cursor)
-    return CommentPage(items=[comment_out(row) for row in rows], next_cursor=next_cursor)
+    return CommentPage.of(await posts.comments(org, post_id, limit, cursor), comment_out)
 
 
 @router.post(

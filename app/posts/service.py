@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.rules import (
@@ -23,9 +21,7 @@ from app.authz.rules import (
 )
 from app.core.clock import now
 from app.core.errors import Conflict, Forbidden, NotFound
-from app.core.pagination import page_request
-from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
 from app.posts.models import PostStatus
@@ -48,12 +44,7 @@ class NotPublished(Conflict):
     message = "Comments are for published posts."
 
 
-class PostService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class PostService(RequestService):
     async def _visible_post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
         row = await repository.post(self.db, context, post_id)
         if row is None or not may_see_post(context, row.space, row.author_id, row.status):
@@ -75,8 +66,7 @@ class PostService:
         scope = f"posts:{context.org_id}:{space_id}"
         if with_own_drafts:
             scope = f"{scope}:drafts-of:{context.user_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows, access = await repository.posts_page(
             self.db,
             context,
@@ -158,13 +148,15 @@ class PostService:
         if not may_delete_content(context, row.author_id):
             raise Forbidden("Only its author or a moderator deletes a post.")
         await repository.delete_post(self.db, context, post_id)
-        if row.author_id != context.user_id:
-            self._record_removal(context, "post.removed", post_id, row.author_id)
+        self._record_removal(context, "post.removed", post_id, row.author_id)
         await self.db.commit()
 
     def _record_removal(
         self, context: OrgContext, action: str, target_id: uuid.UUID, author_id: uuid.UUID
     ) -> None:
+        """Someone removing another member's content is audited; an author's own is not."""
+        if author_id == context.user_id:
+            return
         record_event(
             self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
             target_user_id=author_id, target_id=str(target_id),
@@ -177,8 +169,7 @@ class PostService:
     ) -> tuple[list[CommentRow], str | None]:
         await self._visible_post(context, post_id)
         scope = f"comments:{context.org_id}:{post_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.comments_page(
             self.db, context, post_id, after=page.after, limit=page.fetch
         )
@@ -228,8 +219,7 @@ class PostService:
         if not may_delete_content(context, target.author_id):
             raise Forbidden("Only its author or a moderator deletes a comment.")
         await repository.delete_comment(self.db, context, comment_id)
-        if target.author_id != context.user_id:
-            self._record_removal(context, "comment.removed", comment_id, target.author_id)
+        self._record_removal(context, "comment.removed", comment_id, target.author_id)
         await self.db.commit()
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response, status
 
 from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
-from app.core.api_docs import Responses
+from app.core.api_docs import created_or_existing, existing
 from app.core.dependencies import DbSession, request_meta_of, settings_of
 from app.core.json_body import api_router
 from app.core.pagination import Cursor, Limit
@@ -35,14 +35,6 @@ async def space_service(request: Request, db: DbSession) -> SpaceService:
 Spaces = Annotated[SpaceService, Depends(space_service)]
 
 
-def _already_in(description: str) -> Responses:
-    return {200: {"model": SpaceMemberOut, "description": description}}
-
-
-def _created_or_existing(response: Response, created: bool) -> None:
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-
-
 @router.post(
     "", status_code=status.HTTP_201_CREATED, dependencies=IDEMPOTENT, summary="Create a space"
 )
@@ -59,8 +51,7 @@ async def list_spaces(
 ) -> SpacePage:
     """The spaces of the org the caller may see, a page at a time: private ones only
     to their members and admins. `is_member` says whether the caller is in each."""
-    rows, next_cursor = await spaces.spaces(org, limit, cursor)
-    return SpacePage(items=[space_out(row) for row in rows], next_cursor=next_cursor)
+    return SpacePage.of(await spaces.spaces(org, limit, cursor), space_out)
 
 
 @router.get("/{space_id}", summary="Read a space")
@@ -92,7 +83,7 @@ async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -
     dependencies=IDEMPOTENT,
     summary="Join a space",
     responses={
-        **_already_in("The caller was in the space already."),
+        **existing(SpaceMemberOut, "The caller was in the space already."),
         403: {
             "description": "The space is joined with an active payment, or by being added "
             "by an admin (`space_not_joinable`); or the CSRF header or Origin is wrong."
@@ -105,7 +96,7 @@ async def join_space(
     """Join an open space, or a paid one with an active payment: 201 when the caller
     joins now, 200 when they were in it already."""
     member, created = await spaces.join(org, space_id)
-    _created_or_existing(response, created)
+    created_or_existing(response, created)
     return space_member_out(member)
 
 
@@ -119,8 +110,7 @@ async def list_space_members(
 ) -> SpaceMemberPage:
     """Who is in the space, a page at a time. 403 `space_content_locked` when the caller
     sees the space but its content is for its members only."""
-    rows, next_cursor = await spaces.members(org, space_id, limit, cursor)
-    return SpaceMemberPage(items=[space_member_out(row) for row in rows], next_cursor=next_cursor)
+    return SpaceMemberPage.of(await spaces.members(org, space_id, limit, cursor), space_member_out)
 
 
 @router.post(
@@ -128,7 +118,7 @@ async def list_space_members(
     status_code=status.HTTP_201_CREATED,
     dependencies=IDEMPOTENT,
     summary="Add a member to a space",
-    responses=_already_in("The member was in the space already."),
+    responses=existing(SpaceMemberOut, "The member was in the space already."),
 )
 async def add_space_member(
     org: SpaceManager,
@@ -141,7 +131,7 @@ async def add_space_member(
     visibility: 201 when added now, 200 when they were in it already. A user who is
     not a member of this org is a 404."""
     member, created = await spaces.add_member(org, space_id, body.user_id)
-    _created_or_existing(response, created)
+    created_or_existing(response, created)
     return space_member_out(member)
 
 

@@ -25,9 +25,7 @@ from app.authz.rules import (
     may_see_space,
 )
 from app.core.errors import Forbidden, NotFound
-from app.core.pagination import page_request
-from app.core.request_meta import RequestMeta
-from app.core.settings import Settings
+from app.core.service import RequestService
 from app.spaces import repository
 from app.spaces.models import Visibility
 from app.spaces.repository import SpaceMemberRow, SpaceRow
@@ -109,12 +107,7 @@ def space_member_out(row: SpaceMemberRow) -> SpaceMemberOut:
     )
 
 
-class SpaceService:
-    def __init__(self, db: AsyncSession, settings: Settings, meta: RequestMeta) -> None:
-        self.db = db
-        self.settings = settings
-        self.meta = meta
-
+class SpaceService(RequestService):
     def _record(self, context: OrgContext, action: str, space_id: uuid.UUID, **extra: Any) -> None:
         record_event(
             self.db, action, self.meta, org_id=context.org_id, actor_user_id=context.user_id,
@@ -136,8 +129,7 @@ class SpaceService:
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[SpaceRow], str | None]:
         scope = f"spaces:{context.org_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.spaces_page(
             self.db,
             context,
@@ -232,8 +224,7 @@ class SpaceService:
         if not may_list_space_members(context, row.access):
             raise SpaceContentLocked()
         scope = f"space-members:{context.org_id}:{space_id}"
-        key = self.settings.signing_key()
-        page = page_request(key, scope, limit, cursor)
+        page = self._page(scope, limit, cursor)
         rows = await repository.space_members_page(
             self.db, context, space_id, after=page.after, limit=page.fetch
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from httpx import AsyncClient
 
