@@ -39,7 +39,9 @@ from benchmarks.seed import Scale, ensure_seeded, seeded_url
 from benchmarks.suite_setup import READS, app_calls, app_environment, baseline_calls, prepare
 
 Message = MutableMapping[str, Any]
-Asgi = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]  # fmt: skip
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Message, Receive, Send], Awaitable[None]]
 CLIENT = ("127.0.0.1", 50000)
 
 
