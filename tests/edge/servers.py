@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -59,6 +61,20 @@ def wait_until_answering(process: subprocess.Popen[bytes], url: str, log: Path) 
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError(f"server did not start:\n{log.read_text()}")
+
+
+def access_line(log: Path, request_id: str) -> dict[str, Any]:
+    """The app's access log line for `request_id`, waited for: the server writes it after the
+    response has gone, so a read straight after the response can come too early."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            if line.startswith("{") and request_id in line:
+                entry: dict[str, Any] = json.loads(line)
+                if entry.get("event") == "request" and entry.get("request_id") == request_id:
+                    return entry
+        time.sleep(0.05)
+    raise AssertionError(f"no access line for {request_id}:\n{log.read_text()}")
 
 
 @contextmanager

@@ -5,7 +5,6 @@ both off) sends no banner and keeps a forged address out of the request log."""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 from app.core.migrations import PROJECT_ROOT
 from app.core.settings import SERVED_BY
 from tests.core.test_settings import dkim_key_pem
-from tests.edge.servers import free_port, wait_until_answering
+from tests.edge.servers import access_line, free_port, wait_until_answering
 
 pytestmark = pytest.mark.checklist("C18")
 
@@ -94,6 +93,4 @@ def test_serve_sends_no_server_banner(served: Served) -> None:
 
 def test_serve_does_not_believe_forwarded_for_from_localhost(served: Served) -> None:
     response = httpx.get(f"{served.url}/healthz", headers={"X-Forwarded-For": FORGED}, timeout=10)
-    request_id = response.headers["x-request-id"]
-    lines = [json.loads(line) for line in served.log.read_text().splitlines() if request_id in line]
-    assert [line["client_ip"] for line in lines if line.get("event") == "request"] == ["127.0.0.1"]
+    assert access_line(served.log, response.headers["x-request-id"])["client_ip"] == "127.0.0.1"

@@ -35,7 +35,7 @@ import pytest
 from app.core.middleware.security_headers import HSTS_VALUE
 from app.core.migrations import PROJECT_ROOT, upgrade
 from app.mail.dkim_keys import generate_private_key, pkcs1_pem
-from tests.edge.servers import free_port, wait_until_answering
+from tests.edge.servers import access_line, free_port, wait_until_answering
 
 pytestmark = pytest.mark.checklist("C20", "C23")
 
@@ -109,15 +109,7 @@ class Stack:
 
     def access_line(self, request_id: str) -> dict[str, Any]:
         """The app's own access log line for the request that carried `request_id`."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for line in self.app_log.read_text().splitlines():
-                if line.startswith("{") and request_id in line:
-                    entry: dict[str, Any] = json.loads(line)
-                    if entry.get("event") == "request" and entry.get("request_id") == request_id:
-                        return entry
-            time.sleep(0.05)
-        raise AssertionError(f"no access line for {request_id}:\n{self.app_log.read_text()}")
+        return access_line(self.app_log, request_id)
 
 
 def app_environment(folder: Path) -> tuple[dict[str, str], bool]:
