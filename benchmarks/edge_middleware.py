@@ -39,7 +39,7 @@ from limits import parse
 from limits.storage import RedisStorage as SyncRedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter as SyncSlidingWindow
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.authz.policies import PublicRoute
 from app.core.middleware.body_limit import BodyLimitMiddleware
@@ -53,6 +53,7 @@ from app.core.ratelimit import RateLimiter
 from app.core.settings import Settings, load_settings
 from app.mail.service import ONE_CLICK_API_PATH
 from app.main import create_app
+from benchmarks.asgi_calls import cpu_us_per_request, serve_once
 
 PATH = "/api/v1/bench/items"
 ITEMS = [{"id": str(n), "title": f"item {n}"} for n in range(20)]
@@ -146,26 +147,8 @@ def scope_for(peer: str) -> dict[str, Any]:
     }
 
 
-async def call(app: ASGIApp, peer: str) -> int:
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope_for(peer), receive, send)
-    return status
-
-
-async def cpu_us_per_request(app: ASGIApp, requests: int, peer: str) -> float:
-    started = time.process_time()
-    for _ in range(requests):
-        await call(app, peer)
-    return (time.process_time() - started) / requests * 1e6
+async def cpu_us(app: ASGIApp, requests: int, peer: str) -> float:
+    return await cpu_us_per_request(app, lambda: scope_for(peer), requests)
 
 
 async def best_of(
@@ -176,13 +159,13 @@ async def best_of(
     CPU time, not wall time, and the best round: other processes share this machine.
     """
     for app in apps.values():
-        if await call(app, peer) != 200:
+        if await serve_once(app, scope_for(peer)) != 200:
             raise RuntimeError("the benchmark route does not answer 200")
-        await cpu_us_per_request(app, 300, peer)
+        await cpu_us(app, 300, peer)
     best = dict.fromkeys(apps, float("inf"))
     for _ in range(rounds):
         for name, app in apps.items():
-            best[name] = min(best[name], await cpu_us_per_request(app, requests // rounds, peer))
+            best[name] = min(best[name], await cpu_us(app, requests // rounds, peer))
     return best
 
 

@@ -27,21 +27,16 @@ import contextlib
 import os
 import statistics
 import sys
-import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.core.settings import SERVE_COMMAND, SERVED_BY
+from benchmarks.asgi_calls import Asgi, Message, cpu_us_per_request
 from benchmarks.load import Call
 from benchmarks.seed import Scale, ensure_seeded, seeded_url
 from benchmarks.suite_setup import READS, app_calls, app_environment, baseline_calls, prepare
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[Message, Receive, Send], Awaitable[None]]
 CLIENT = ("127.0.0.1", 50000)
 
 
@@ -59,30 +54,9 @@ def _scope(call: Call) -> Message:
     }  # fmt: skip
 
 
-async def _serve_once(app: Asgi, call: Call) -> int:
-    body = (call.body or "").encode()
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(_scope(call), receive, send)
-    return status
-
-
 async def cpu_per_request(app: Asgi, call: Call, requests: int) -> float:
-    """CPU microseconds of this process per request, over `requests` sequential ones."""
-    started = time.process_time()
-    for _ in range(requests):
-        status = await _serve_once(app, call)
-        if not 200 <= status < 300:
-            raise SystemExit(f"{call.method} {call.path} answered {status}")
-    return (time.process_time() - started) / requests * 1e6
+    body = (call.body or "").encode()
+    return await cpu_us_per_request(app, lambda: _scope(call), requests, body)
 
 
 def _lifespan(app: Any) -> AbstractAsyncContextManager[None]:
