@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/5 uv run python -m benchmarks.request_cost \\
-        [--tiny] [--requests 2000] [--rounds 5] [--scenarios "post list" "/me"]
+        [--tiny] [--drop] [--requests 2000] [--rounds 5] [--scenarios "post list" "/me"]
 
 The suite (benchmarks.suite) measures throughput over sockets, which on this 2-core
 machine moves with whatever else runs. This measures the figure that throughput
@@ -36,6 +36,7 @@ from benchmarks.asgi_calls import Asgi, Message, cpu_us_per_request
 from benchmarks.load import Call
 from benchmarks.seed import Scale, ensure_seeded, seeded_url
 from benchmarks.suite_setup import READS, app_calls, app_environment, baseline_calls, prepare
+from tools.ci_database import run_admin
 
 CLIENT = ("127.0.0.1", 50000)
 
@@ -103,6 +104,7 @@ def main() -> None:
     )
     parser.add_argument("--database", help="default: rt_bench_seeded, rt_bench_tiny with --tiny")
     parser.add_argument("--tiny", action="store_true", help="tiny data (the smoke test's)")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--requests", type=int, default=2000, help="per scenario and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scenarios", nargs="+", default=list(READS), choices=list(READS))
@@ -113,8 +115,12 @@ def main() -> None:
     url = seeded_url(os.environ["DATABASE_URL"], args.database)
     ensure_seeded(url, Scale.tiny() if args.tiny else Scale.issue())
     # the access lines go where the suite sends a server's output
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        costs = asyncio.run(measure(args, url))
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            costs = asyncio.run(measure(args, url))
+    finally:
+        if args.drop:
+            asyncio.run(run_admin("drop", url))
     report(costs, args.scenarios)
 
 
