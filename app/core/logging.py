@@ -6,6 +6,7 @@ middleware, so every line written while serving a request carries it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -34,12 +35,18 @@ _secret_values: tuple[str, ...] = ()
 # The secrets one request carries or makes (its session cookie, a password it posts, a
 # token it mails), caught by value in that request's lines whatever the key: a line
 # that logs a password under an innocent name is redacted too.
-_request_secrets: ContextVar[set[str] | None] = ContextVar("request_secrets", default=None)
+# Kept longest first, so a secret inside a longer one is never half replaced.
+_request_secrets: ContextVar[list[str] | None] = ContextVar("request_secrets", default=None)
 MIN_REQUEST_SECRET_CHARS = 8
+# "bearer x" is SENSITIVE_VALUE's shortest match
+_SHORTEST_SENSITIVE_VALUE = len("bearer x")
+# A text shorter than every secret and every sensitive pattern holds none of them, so the
+# many short values of a line (level, method, status) skip the search. Set with the secrets.
+_shortest_redactable = min(MIN_REQUEST_SECRET_CHARS, _SHORTEST_SENSITIVE_VALUE)
 
 
 def start_request_secrets() -> None:
-    _request_secrets.set(set())
+    _request_secrets.set([])
 
 
 def end_request_secrets() -> None:
@@ -49,8 +56,9 @@ def end_request_secrets() -> None:
 def remember_secret(value: str) -> None:
     """Redact `value` from every later line of the current request (no-op outside one)."""
     values = _request_secrets.get()
-    if values is not None and len(value) >= MIN_REQUEST_SECRET_CHARS:
-        values.add(value)
+    if values is not None and len(value) >= MIN_REQUEST_SECRET_CHARS and value not in values:
+        values.append(value)
+        values.sort(key=len, reverse=True)
 
 
 def remember_secret_fields(fields: Iterable[tuple[str, Any]]) -> None:
@@ -60,6 +68,7 @@ def remember_secret_fields(fields: Iterable[tuple[str, Any]]) -> None:
             remember_secret(value)
 
 
+@functools.lru_cache(maxsize=1024)  # bounded: header and field names come from clients
 def is_sensitive_key(key: str) -> bool:
     return key not in SAFE_KEYS and SENSITIVE_KEY.search(key) is not None
 
@@ -75,12 +84,12 @@ def _redact_value(value: Any) -> Any:
 
 
 def _redact_text(text: str) -> str:
+    if len(text) < _shortest_redactable:
+        return text
     for secret in _secret_values:
         text = text.replace(secret, REDACTED)
-    request_secrets = _request_secrets.get()
-    if request_secrets:
-        for secret in sorted(request_secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
+    for secret in _request_secrets.get() or ():
+        text = text.replace(secret, REDACTED)
     return SENSITIVE_VALUE.sub(REDACTED, text)
 
 
@@ -123,8 +132,10 @@ def _shared_processors() -> list[Processor]:
 def configure_logging(
     *, json_lines: bool, level: str = "INFO", secret_values: Iterable[str] = ()
 ) -> None:
-    global _secret_values
+    global _secret_values, _shortest_redactable
     _secret_values = tuple(sorted(set(secret_values), key=len, reverse=True))
+    lengths = [len(secret) for secret in _secret_values]
+    _shortest_redactable = min(MIN_REQUEST_SECRET_CHARS, _SHORTEST_SENSITIVE_VALUE, *lengths)
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if json_lines
