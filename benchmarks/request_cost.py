@@ -16,7 +16,9 @@ script is a measurement where a pair of suite runs on a busy machine is not.
 It prints, per scenario, the median over rounds of the CPU microseconds a request
 costs the real app, the bare FastAPI app on the ORM session (benchmarks.bare_app) and
 the bare Core app (benchmarks.bare_core_app), and bare/app: the share of the bare
-app's throughput the real app would reach were both limited by CPU alone.
+app's throughput the real app would reach were both limited by CPU alone. The three
+take turns within each round and each ratio is taken within its round, so the median
+ratio (and its range over rounds, printed beside it) is what to compare between runs.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ def _lifespan(app: Any) -> AbstractAsyncContextManager[None]:
     return app.router.lifespan_context(app)  # type: ignore[no-any-return]
 
 
-async def measure(args: argparse.Namespace, url: str) -> dict[tuple[str, str], float]:
+Samples = dict[tuple[str, str], list[float]]  # (scenario, kind): the CPU µs of each round
+
+
+async def measure(args: argparse.Namespace, url: str) -> Samples:
     run = await prepare(url)
     os.environ.update(app_environment(run, url))
     os.environ[SERVED_BY] = SERVE_COMMAND  # served in process, as `python -m app serve` would
@@ -77,25 +82,35 @@ async def measure(args: argparse.Namespace, url: str) -> dict[tuple[str, str], f
         "bare": (bare_app.app, {n: load[0][1] for n, load in baseline_calls(run).items()}),
         "core": (bare_core_app.app, {n: load[0][1] for n, load in baseline_calls(run).items()}),
     }  # fmt: skip
-    samples: dict[tuple[str, str], list[float]] = {}
-    for kind, (app, calls) in servers.items():
-        async with _lifespan(app):
-            for number in range(args.rounds):
-                for name in args.scenarios:
+    samples: Samples = {}
+    async with contextlib.AsyncExitStack() as lifespans:
+        for app, _ in servers.values():
+            await lifespans.enter_async_context(_lifespan(app))
+        # the kinds take turns within each round, so a change in the machine's other load
+        # falls on all three alike instead of on whichever kind ran at the time
+        for number in range(args.rounds):
+            for name in args.scenarios:
+                for kind, (app, calls) in servers.items():
                     await cpu_per_request(app, calls[name], args.requests // 10)  # warm-up
                     cost = await cpu_per_request(app, calls[name], args.requests)
                     samples.setdefault((name, kind), []).append(cost)
-                print(f"{kind}: round {number + 1} of {args.rounds} done", file=sys.stderr)
-    return {key: statistics.median(values) for key, values in samples.items()}
+            print(f"round {number + 1} of {args.rounds} done", file=sys.stderr)
+    return samples
 
 
-def report(costs: dict[tuple[str, str], float], scenarios: list[str]) -> None:
-    print("\n| scenario | app µs | bare µs | core µs | bare/app | core/app |")
+def report(samples: Samples, scenarios: list[str]) -> None:
+    """Medians of the CPU µs, and of the ratios taken round by round (the kinds of one round
+    ran side by side), with the lowest and highest round's ratio."""
+    print("\n| scenario | app µs | bare µs | core µs | bare/app (rounds' range) | core/app |")
     print("|---|---|---|---|---|---|")
     for name in scenarios:
-        app, bare, core = (costs[(name, kind)] for kind in ("app", "bare", "core"))
-        print(f"| {name} | {app:.0f} | {bare:.0f} | {core:.0f} | {bare / app:.2f} | "
-              f"{core / app:.2f} |")  # fmt: skip
+        app, bare, core = (samples[(name, kind)] for kind in ("app", "bare", "core"))
+        to_bare = [b / a for a, b in zip(app, bare, strict=True)]
+        to_core = [c / a for a, c in zip(app, core, strict=True)]
+        median = statistics.median
+        print(f"| {name} | {median(app):.0f} | {median(bare):.0f} | {median(core):.0f} | "
+              f"{median(to_bare):.2f} ({min(to_bare):.2f}-{max(to_bare):.2f}) | "
+              f"{median(to_core):.2f} |")  # fmt: skip
 
 
 def main() -> None:
@@ -117,11 +132,11 @@ def main() -> None:
     # the access lines go where the suite sends a server's output
     try:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            costs = asyncio.run(measure(args, url))
+            samples = asyncio.run(measure(args, url))
     finally:
         if args.drop:
             asyncio.run(run_admin("drop", url))
-    report(costs, args.scenarios)
+    report(samples, args.scenarios)
 
 
 if __name__ == "__main__":

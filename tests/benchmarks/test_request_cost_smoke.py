@@ -33,5 +33,6 @@ def test_request_cost_prints_each_scenarios_cpu_for_the_app_and_both_baselines()
 
     assert finished.returncode == 0, finished.stderr[-3000:]
     for scenario in SCENARIOS:
-        row = rf"^\| {re.escape(scenario)} \| \d+ \| \d+ \| \d+ \| \d\.\d\d \| \d\.\d\d \|$"
+        ratio, spread = r"\d+\.\d\d", r"\(\d+\.\d\d-\d+\.\d\d\)"
+        row = rf"^\| {re.escape(scenario)} \| \d+ \| \d+ \| \d+ \| {ratio} {spread} \| {ratio} \|$"
         assert re.search(row, finished.stdout, re.M), finished.stdout
