@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from app.core.schemas import (
     Bio,
@@ -15,21 +15,18 @@ from app.core.schemas import (
     Password,
     RequestBody,
     Token,
+    examples,
 )
 
 FROM_THE_LINK = "the-token-after-token=-in-the-mailed-link"
 
 
 class SignupRequest(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "email": "ada@example.com",
-                    "password": "correct horse battery staple",
-                    "display_name": "Ada Lovelace",
-                }
-            ]
+    model_config = examples(
+        {
+            "email": "ada@example.com",
+            "password": "correct horse battery staple",
+            "display_name": "Ada Lovelace",
         }
     )
 
@@ -39,10 +36,8 @@ class SignupRequest(RequestBody):
 
 
 class LoginRequest(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"email": "ada@example.com", "password": "correct horse battery staple"}]
-        }
+    model_config = examples(
+        {"email": "ada@example.com", "password": "correct horse battery staple"}
     )
 
     email: NormalizedEmail
@@ -50,7 +45,7 @@ class LoginRequest(RequestBody):
 
 
 class EmailRequest(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "ada@example.com"}]})
+    model_config = examples({"email": "ada@example.com"})
 
     email: NormalizedEmail
 
@@ -58,31 +53,23 @@ class EmailRequest(RequestBody):
 class TokenRequest(RequestBody):
     """The token from the fragment of a mailed link (`...#token=<this>`)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"token": FROM_THE_LINK}]})
+    model_config = examples({"token": FROM_THE_LINK})
 
     token: Token
 
 
 class PasswordResetConfirm(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"token": FROM_THE_LINK, "new_password": "a new long passphrase"}]
-        }
-    )
+    model_config = examples({"token": FROM_THE_LINK, "new_password": "a new long passphrase"})
 
     token: Token
     new_password: NewPassword
 
 
 class PasswordChangeRequest(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "current_password": "correct horse battery staple",
-                    "new_password": "a new long passphrase",
-                }
-            ]
+    model_config = examples(
+        {
+            "current_password": "correct horse battery staple",
+            "new_password": "a new long passphrase",
         }
     )
 
@@ -91,14 +78,10 @@ class PasswordChangeRequest(RequestBody):
 
 
 class EmailChangeRequest(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "new_email": "ada@new.example.com",
-                    "current_password": "correct horse battery staple",
-                }
-            ]
+    model_config = examples(
+        {
+            "new_email": "ada@new.example.com",
+            "current_password": "correct horse battery staple",
         }
     )
 
@@ -109,9 +92,7 @@ class EmailChangeRequest(RequestBody):
 class ProfileUpdate(RequestBody):
     """Only the fields sent change."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"display_name": "Ada L.", "bio": "Writes about engines."}]}
-    )
+    model_config = examples({"display_name": "Ada L.", "bio": "Writes about engines."})
 
     display_name: DisplayName | None = None
     bio: Bio | None = None

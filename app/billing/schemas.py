@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from app.core.schemas import RequestBody
+from app.core.schemas import RequestBody, examples
 from app.orgs.models import PaymentStatus, grants_paid_access
 
 StripePriceId = Annotated[str, StringConstraints(pattern=r"^price_[A-Za-z0-9_]{1,200}$")]
@@ -17,7 +17,7 @@ StripePriceId = Annotated[str, StringConstraints(pattern=r"^price_[A-Za-z0-9_]{1
 class PlanUpdate(RequestBody):
     """The Stripe Price every membership of the org subscribes to."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"stripe_price_id": "price_1Q2w3E"}]})
+    model_config = examples({"stripe_price_id": "price_1Q2w3E"})
 
     stripe_price_id: StripePriceId
 
@@ -30,7 +30,7 @@ class CheckoutStart(RequestBody):
     """No fields: Checkout is always for the caller's own membership at the org's price, and
     returns to this site's own pages. Naming a user, org, price or URL is refused (422)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+    model_config = examples({})
 
 
 class RedirectOut(BaseModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, TypeVar
+from collections.abc import Iterator
+from typing import Annotated, Any, TypeVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
@@ -75,6 +76,49 @@ def not_blank_schema(max_length: int) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": NOT_BLANK_PATTERN})
 
 
+class _CheckedText(StringConstraints):
+    """StringConstraints followed by a validator and a JSON Schema of its own: a string type
+    is then one line, `Annotated[str, OneLineText(max_length=200)]`."""
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from super().__iter__()
+        yield from self.checks()
+
+    def checks(self) -> Iterator[Any]:
+        yield AfterValidator(refuse_nul)
+
+    @property
+    def limit(self) -> int:
+        if self.max_length is None:
+            raise TypeError("a checked text type needs a max_length")
+        return self.max_length
+
+
+class NoNulText(_CheckedText):
+    """User text of at most `max_length` characters, kept as written: no NUL (`refuse_nul`)."""
+
+
+class OneLineText(_CheckedText):
+    """A name or title of at most `max_length` characters (`one_line`), with its JSON Schema."""
+
+    def checks(self) -> Iterator[Any]:
+        yield AfterValidator(one_line)
+        yield one_line_schema(self.limit)
+
+
+class NotBlankText(_CheckedText):
+    """User text of at most `max_length` characters (`not_blank`), with its JSON Schema."""
+
+    def checks(self) -> Iterator[Any]:
+        yield AfterValidator(not_blank)
+        yield not_blank_schema(self.limit)
+
+
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """The model_config of a body whose OpenAPI schema shows these examples."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
+
+
 def _any_case(word: str) -> str:
     """`word` matched in any case, in the regex dialect JSON Schema shares (no inline flags)."""
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
@@ -124,7 +168,7 @@ Password = Annotated[str, StringConstraints(max_length=1024)]
 NewPassword = Annotated[Password, WithJsonSchema(NEW_PASSWORD_SCHEMA)]
 
 # User text is stored exactly as written: no trimming, no markup processing.
-Bio = Annotated[str, StringConstraints(max_length=2000), AfterValidator(refuse_nul)]
+Bio = Annotated[str, NoNulText(max_length=2000)]
 
 
 DEFAULT_PAGE_SIZE = 20

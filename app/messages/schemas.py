@@ -6,32 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from app.core.pagination import Page
-from app.core.schemas import RequestBody, not_blank, not_blank_schema
+from app.core.schemas import NotBlankText, RequestBody, examples
 
 MAX_MESSAGE_LENGTH = 5_000
 # Everyone in one conversation, the caller included.
 MAX_PARTICIPANTS = 20
 
 
-MessageBody = Annotated[
-    str,
-    StringConstraints(max_length=MAX_MESSAGE_LENGTH),
-    AfterValidator(not_blank),
-    not_blank_schema(MAX_MESSAGE_LENGTH),
-]
+MessageBody = Annotated[str, NotBlankText(max_length=MAX_MESSAGE_LENGTH)]
 
 
 class ConversationCreate(RequestBody):
     """The other participants: members of this org (the caller is always one)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"participant_ids": ["0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"]}]
-        }
-    )
+    model_config = examples({"participant_ids": ["0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"]})
 
     participant_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_PARTICIPANTS - 1)
 
@@ -53,9 +44,7 @@ class ConversationPage(Page[ConversationOut]):
 
 
 class MessageCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"body": "Shall we meet on Thursday?"}]}
-    )
+    model_config = examples({"body": "Shall we meet on Thursday?"})
 
     body: MessageBody
 
@@ -76,9 +65,7 @@ class MessagePage(Page[MessageOut]):
 class BlockCreate(RequestBody):
     """The member to block."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
-    )
+    model_config = examples({"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"})
 
     user_id: uuid.UUID
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.authz.permissions import Role
 from app.core.pagination import Page
@@ -14,29 +14,20 @@ from app.core.schemas import (
     DisplayName,
     NewPassword,
     NormalizedEmail,
+    OneLineText,
     RequestBody,
     Token,
-    one_line,
-    one_line_schema,
+    examples,
 )
 
-OrgName = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=120, strip_whitespace=True),
-    AfterValidator(one_line),
-    one_line_schema(120),
-]
+OrgName = Annotated[str, OneLineText(min_length=1, max_length=120, strip_whitespace=True)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 FROM_THE_INVITE = "the-token-after-token=-in-the-invitation-link"
 AssignableRole = Annotated[Role, Field(description="owner is reached only by a transfer")]
 
 
 class OrgCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"name": "Analytical Society", "slug": "analytical-society"}]
-        }
-    )
+    model_config = examples({"name": "Analytical Society", "slug": "analytical-society"})
 
     name: OrgName
     slug: Slug
@@ -45,7 +36,7 @@ class OrgCreate(RequestBody):
 class OrgUpdate(RequestBody):
     """Only the fields sent change."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "The Analytical Society"}]})
+    model_config = examples({"name": "The Analytical Society"})
 
     name: OrgName | None = None
     slug: Slug | None = None
@@ -68,7 +59,7 @@ class MyOrgList(BaseModel):
 
 
 class RoleChange(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "moderator"}]})
+    model_config = examples({"role": "moderator"})
 
     role: AssignableRole
 
@@ -76,9 +67,7 @@ class RoleChange(RequestBody):
 class OwnershipTransfer(RequestBody):
     """The member who becomes owner."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
-    )
+    model_config = examples({"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"})
 
     user_id: uuid.UUID
 
@@ -97,15 +86,11 @@ class MemberPage(Page[MemberOut]):
 
 
 class InviteCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "email": "charles@example.com",
-                    "role": "member",
-                    "space_ids": ["3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f"],
-                }
-            ]
+    model_config = examples(
+        {
+            "email": "charles@example.com",
+            "role": "member",
+            "space_ids": ["3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f"],
         }
     )
 
@@ -130,7 +115,7 @@ class InvitePage(Page[InviteOut]):
 class InviteToken(RequestBody):
     """The token from the invitation link (`/invite#token=<this>`)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"token": FROM_THE_INVITE}]})
+    model_config = examples({"token": FROM_THE_INVITE})
 
     token: Token
 
@@ -139,17 +124,13 @@ class InviteAccept(RequestBody):
     """`token` alone when logged in as the invited address; with `password` and
     `display_name` to create that account."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "token": FROM_THE_INVITE,
-                    "password": "correct horse battery staple",
-                    "display_name": "Charles Babbage",
-                },
-                {"token": FROM_THE_INVITE},
-            ]
-        }
+    model_config = examples(
+        {
+            "token": FROM_THE_INVITE,
+            "password": "correct horse battery staple",
+            "display_name": "Charles Babbage",
+        },
+        {"token": FROM_THE_INVITE},
     )
 
     token: Token

@@ -10,17 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel
 
 from app.core.pagination import Page
-from app.core.schemas import (
-    RequestBody,
-    not_blank,
-    not_blank_schema,
-    one_line,
-    one_line_schema,
-    refuse_nul,
-)
+from app.core.schemas import NoNulText, NotBlankText, OneLineText, RequestBody, examples
 from app.posts.models import PostStatus
 
 MAX_TITLE_LENGTH = 200
@@ -30,39 +23,18 @@ MAX_SEARCH_LENGTH = 100
 EXCERPT_LENGTH = 280
 
 
-PostTitle = Annotated[
-    str,
-    StringConstraints(max_length=MAX_TITLE_LENGTH),
-    AfterValidator(one_line),
-    one_line_schema(MAX_TITLE_LENGTH),
-]
-PostBody = Annotated[
-    str,
-    StringConstraints(max_length=MAX_POST_BODY_LENGTH),
-    AfterValidator(not_blank),
-    not_blank_schema(MAX_POST_BODY_LENGTH),
-]
-CommentBody = Annotated[
-    str,
-    StringConstraints(max_length=MAX_COMMENT_LENGTH),
-    AfterValidator(not_blank),
-    not_blank_schema(MAX_COMMENT_LENGTH),
-]
-SearchText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_SEARCH_LENGTH), AfterValidator(refuse_nul)
-]
+PostTitle = Annotated[str, OneLineText(max_length=MAX_TITLE_LENGTH)]
+PostBody = Annotated[str, NotBlankText(max_length=MAX_POST_BODY_LENGTH)]
+CommentBody = Annotated[str, NotBlankText(max_length=MAX_COMMENT_LENGTH)]
+SearchText = Annotated[str, NoNulText(min_length=1, max_length=MAX_SEARCH_LENGTH)]
 
 
 class PostCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Notes on the Analytical Engine",
-                    "body": "The engine weaves algebraic patterns as the loom weaves flowers.",
-                    "status": "published",
-                }
-            ]
+    model_config = examples(
+        {
+            "title": "Notes on the Analytical Engine",
+            "body": "The engine weaves algebraic patterns as the loom weaves flowers.",
+            "status": "published",
         }
     )
 
@@ -74,12 +46,8 @@ class PostCreate(RequestBody):
 class PostUpdate(RequestBody):
     """Only the fields sent change; `status` only from `draft` to `published`."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"title": "Notes on the Analytical Engine (revised)", "status": "published"}
-            ]
-        }
+    model_config = examples(
+        {"title": "Notes on the Analytical Engine (revised)", "status": "published"}
     )
 
     title: PostTitle | None = None
@@ -119,9 +87,7 @@ class PostPage(Page[PostSummary]):
 
 
 class CommentCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"body": "Could it compose music, too?"}]}
-    )
+    model_config = examples({"body": "Could it compose music, too?"})
 
     body: CommentBody
 

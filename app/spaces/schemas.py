@@ -6,37 +6,26 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel
 
 from app.core.pagination import Page
-from app.core.schemas import RequestBody, one_line, one_line_schema, refuse_nul
+from app.core.schemas import NoNulText, OneLineText, RequestBody, examples
 from app.spaces.models import Visibility
 
 MAX_SPACE_NAME_LENGTH = 120
 MAX_SPACE_DESCRIPTION_LENGTH = 2000
 
 
-SpaceName = Annotated[
-    str,
-    StringConstraints(max_length=MAX_SPACE_NAME_LENGTH),
-    AfterValidator(one_line),
-    one_line_schema(MAX_SPACE_NAME_LENGTH),
-]
-SpaceDescription = Annotated[
-    str, StringConstraints(max_length=MAX_SPACE_DESCRIPTION_LENGTH), AfterValidator(refuse_nul)
-]
+SpaceName = Annotated[str, OneLineText(max_length=MAX_SPACE_NAME_LENGTH)]
+SpaceDescription = Annotated[str, NoNulText(max_length=MAX_SPACE_DESCRIPTION_LENGTH)]
 
 
 class SpaceCreate(RequestBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Engines",
-                    "description": "Difference and analytical engines.",
-                    "visibility": "open",
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "Engines",
+            "description": "Difference and analytical engines.",
+            "visibility": "open",
         }
     )
 
@@ -48,11 +37,7 @@ class SpaceCreate(RequestBody):
 class SpaceUpdate(RequestBody):
     """Only the fields sent change."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"description": "Engines of every kind.", "visibility": "private"}]
-        }
-    )
+    model_config = examples({"description": "Engines of every kind.", "visibility": "private"})
 
     name: SpaceName | None = None
     description: SpaceDescription | None = None
@@ -75,9 +60,7 @@ class SpacePage(Page[SpaceOut]):
 class SpaceMemberAdd(RequestBody):
     """A member of the org to put into the space."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"}]}
-    )
+    model_config = examples({"user_id": "0b9e8d7c-6a5b-4c3d-8e2f-1a0b9c8d7e6f"})
 
     user_id: uuid.UUID
 
