@@ -107,16 +107,22 @@ def migrate(_args: argparse.Namespace) -> int:
 
 @command("checklist")
 def checklist(args: argparse.Namespace) -> int:
-    from app.checklist import (
-        FORMATS,
-        all_acceptable,
-        judge,
-        read_checklist,
-        read_gaps,
-        read_junit,
-        unknown_items,
-    )
-
+    try:
+        from tools.checklist import (
+            FORMATS,
+            all_acceptable,
+            judge,
+            read_checklist,
+            read_gaps,
+            read_junit,
+            unknown_items,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tools", "tools.checklist"):
+            raise
+        print("checklist: needs a source checkout (tools/, tests/ and docs/); "
+              "the production image ships none of them", file=sys.stderr)  # fmt: skip
+        return 2
     reports = [Path(path) for path in args.junit]
     with tempfile.TemporaryDirectory() as folder:
         if not reports:

@@ -4,12 +4,13 @@ through HTTP or the CLI; it exits non-zero while an item is unproved and not a l
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from app.checklist import ChecklistItem, Status, judge, read_checklist, read_junit
 from app.core.migrations import PROJECT_ROOT
+from tools.checklist import ChecklistItem, Status, judge, read_checklist, read_junit
 
 FIRST = ChecklistItem("C01", "First")
 
@@ -131,3 +132,21 @@ def test_a_missing_report_is_one_line_and_exit_two(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "--junitxml" in result.stderr
+
+
+def test_without_the_source_checkout_the_command_is_one_line_and_exit_two(
+    tmp_path: Path,
+) -> None:
+    # the production image ships app/ but not tools/, tests/ or docs/ (.dockerignore)
+    shutil.copytree(PROJECT_ROOT / "app", tmp_path / "app")
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "checklist", "--junit", "report.xml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "needs a source checkout" in result.stderr

@@ -23,7 +23,7 @@ DOMAIN_PACKAGES = {
     "idempotency",
 }
 FACE_MODULES = {"endpoints", "routes", "cli"}
-ASSEMBLY = {"app.main", "app.__main__", "app.openapi", "app.checklist"}
+ASSEMBLY = {"app.main", "app.__main__", "app.openapi"}
 
 
 def layer_of(module: str) -> int | None:

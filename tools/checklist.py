@@ -11,6 +11,10 @@ CLI: a unit test may support an item, it cannot prove it alone. Items not proved
 may be listed, each with its reason, in `docs/checklist-gaps.md`; the report fails
 while an item is unproved and unlisted, and also while a listed item is proved (the
 list must only shrink).
+
+Not runtime code: it lives with the other CI helpers in tools/, which the production
+image does not ship (nor tests/ and docs/, which it reads); `python -m app checklist`
+imports it from a source checkout.
 """
 
 from __future__ import annotations
@@ -23,8 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.core.migrations import PROJECT_ROOT
-
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CHECKLIST_FILE = PROJECT_ROOT / "docs" / "checklist.md"
 GAPS_FILE = PROJECT_ROOT / "docs" / "checklist-gaps.md"
 _ITEM = re.compile(r"^- \*\*(C\d{2}) ([^*]+?)\*\*")
