@@ -2,7 +2,8 @@
 
 No middleware, no session cookie, no CSRF, no org policy, no rate limiter, no access
 log: each handler calls the very repository functions the real route ends in (same
-statements, same ORM session from `app.core.database.Database`, same commit points)
+statements, same ORM session from `app.core.database.Database`, same commit points;
+reads outside a transaction, as the app's GET requests are)
 for the member, org and membership named in the query string, and answers the same
 pydantic models.
 """
@@ -88,7 +89,7 @@ async def list_posts(
     after_id: uuid.UUID | None = None,
     limit: int = 20,
 ) -> PostPage:
-    async with database.sessionmaker() as db:
+    async with database.read_sessionmaker() as db:
         rows, _ = await posts.posts_page(
             db, context, space_id, with_own_drafts=False, search=None,
             after=_after(after_listed_at, after_id), limit=limit + 1,
@@ -98,21 +99,21 @@ async def list_posts(
 
 @app.get("/comments")
 async def list_comments(context: Caller, post_id: uuid.UUID, limit: int = 50) -> CommentPage:
-    async with database.sessionmaker() as db:
+    async with database.read_sessionmaker() as db:
         rows = await posts.comments_page(db, context, post_id, after=None, limit=limit + 1)
     return CommentPage(items=[comment_out(row) for row in rows[:limit]], next_cursor=None)
 
 
 @app.get("/conversations")
 async def list_conversations(context: Caller, limit: int = 20) -> ConversationPage:
-    async with database.sessionmaker() as db:
+    async with database.read_sessionmaker() as db:
         rows = await messages.conversations_page(db, context, before=None, limit=limit + 1)
     return ConversationPage(items=[conversation_out(r) for r in rows[:limit]], next_cursor=None)
 
 
 @app.get("/me")
 async def read_me(user_id: uuid.UUID) -> Me:
-    async with database.sessionmaker() as db:
+    async with database.read_sessionmaker() as db:
         user = await accounts.user_by_id(db, user_id)
     if user is None:
         raise HTTPException(404)

@@ -32,6 +32,8 @@ from app.posts.schemas import EXCERPT_LENGTH
 
 settings = Settings(database_url=os.environ["DATABASE_URL"])
 database = Database(settings)
+# reads outside a transaction, as the app's GET requests are (no BEGIN, no ROLLBACK)
+READS = database.engine.execution_options(isolation_level="AUTOCOMMIT")
 hasher = PasswordHasher(
     time_cost=settings.argon2_time_cost,
     memory_cost=settings.argon2_memory_kib,
@@ -105,7 +107,7 @@ def answer(value: Any, status_code: int = 200) -> Response:
 
 
 async def rows(statement: Any, parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    async with database.engine.connect() as connection:
+    async with READS.connect() as connection:
         result = await connection.execute(statement, parameters)
         return [dict(row) for row in result.mappings()]
 

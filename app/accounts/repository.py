@@ -26,6 +26,7 @@ class SessionRow:
     email: str
     display_name: str
     email_verified: bool
+    bio: str
 
 
 async def user_by_email(db: AsyncSession, email: str) -> User | None:
@@ -55,6 +56,7 @@ SESSION_COLUMNS = (
     _users.email,
     _users.display_name,
     _users.email_verified_at,
+    _users.bio,
 )
 
 
@@ -74,9 +76,9 @@ _SESSION_BY_TOKEN_HASH = session_query(bindparam("token_hash"))
 
 def session_row(values: Sequence[Any]) -> SessionRow:
     """A `SessionRow` from the first len(SESSION_COLUMNS) values of a result row."""
-    session_id, user_id, created_at, last_seen_at, expires_at, email, name, verified_at = values[
-        : len(SESSION_COLUMNS)
-    ]
+    session_id, user_id, created_at, last_seen_at, expires_at, email, name, verified_at, bio = (
+        values[: len(SESSION_COLUMNS)]
+    )
     return SessionRow(
         session_id=session_id,
         user_id=user_id,
@@ -86,6 +88,7 @@ def session_row(values: Sequence[Any]) -> SessionRow:
         email=email,
         display_name=name,
         email_verified=verified_at is not None,
+        bio=bio,
     )
 
 

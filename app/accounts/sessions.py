@@ -37,6 +37,7 @@ class AuthenticatedUser:
     email: str
     display_name: str
     email_verified: bool
+    bio: str
     session_id: uuid.UUID
 
 
@@ -90,5 +91,6 @@ async def live_session(
         email=row.email,
         display_name=row.display_name,
         email_verified=row.email_verified,
+        bio=row.bio,
         session_id=row.session_id,
     )

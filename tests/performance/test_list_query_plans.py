@@ -84,7 +84,7 @@ CURSOR_AT = (datetime.fromisoformat("2026-01-01T02:00:00+00:00"), uuid.UUID(int=
 
 CALLER_USER = AuthenticatedUser(
     id=CALLER.user_id, email="member3@bench.example", display_name="Member 3",
-    email_verified=True, session_id=uuid.UUID(int=1),
+    email_verified=True, bio="", session_id=uuid.UUID(int=1),
 )  # fmt: skip
 AUDIT_EVENTS = [row_id("audit", n) for n in range(0, 60, 3)]
 
