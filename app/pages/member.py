@@ -25,7 +25,7 @@ from app.pages.forms import form_fields, parsed, validated
 from app.pages.rendering import render
 from app.pages.routing import error_page, page_router
 from app.pages.words import words_for
-from app.posts.endpoints import Posts, comment_out, post_out, post_summary
+from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
 from app.spaces.service import space_out
@@ -74,7 +74,7 @@ async def space_feed(
     )
     return render(
         request, "space.html", user=org, org_id=org.org_id, space=space,
-        posts=[post_summary(r) for r in rows], next_cursor=next_cursor,
+        posts=rows, next_cursor=next_cursor,
     )  # fmt: skip
 
 
@@ -105,11 +105,11 @@ async def write_post(
 async def post_page(
     org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts, cursor: Cursor = None
 ) -> Response:
-    post = post_out(await posts.post(org, post_id))
+    post = await posts.post(org, post_id)
     rows, next_cursor = await posts.comments(org, post_id, FEED_PAGE, cursor)
     return render(
         request, "post.html", user=org, org_id=org.org_id, post=post,
-        comments=[comment_out(r) for r in rows], next_cursor=next_cursor,
+        comments=rows, next_cursor=next_cursor,
     )  # fmt: skip
 
 
@@ -117,7 +117,7 @@ async def post_page(
 async def edit_post_page(
     org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts
 ) -> Response:
-    post = post_out(await posts.post(org, post_id))
+    post = await posts.post(org, post_id)
     values = {"title": post.title, "body": post.body, "status": post.status.value}
     return render(request, "post_form.html", user=org, org_id=org.org_id, post=post, values=values)
 
@@ -128,7 +128,7 @@ async def edit_post(org: OrgMember, post_id: uuid.UUID, request: Request, posts:
     try:
         await posts.update(org, post_id, parsed(PostUpdate, fields, "title", "body", "status"))
     except AppError as error:
-        post = post_out(await posts.post(org, post_id))
+        post = await posts.post(org, post_id)
         return _form_again(request, error, "post_form.html", fields, org=org, post=post)
     return see_other(f"/orgs/{org.org_id}/posts/{post_id}")
 
