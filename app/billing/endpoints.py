@@ -14,7 +14,7 @@ from app.billing.webhook import apply_event, verified_event
 from app.core.api_docs import Responses, errors
 from app.core.dependencies import AppSettings, DbSession, Meta, request_meta_of, settings_of
 from app.core.json_body import api_router
-from app.core.ratelimit import limit_by_ip
+from app.core.limits import rate_limit
 
 router = api_router(prefix="/orgs/{org_id}", tags=["billing"])
 webhook_router = api_router(prefix="/webhooks", tags=["billing"])
@@ -134,7 +134,7 @@ async def read_member_billing(
 
 @webhook_router.post(
     "/stripe",
-    dependencies=[Depends(limit_by_ip("webhook_ip"))],
+    dependencies=[rate_limit("webhook_ip")],
     openapi_extra=WEBHOOK_BODY,
     responses=WEBHOOK_ERRORS,
     summary="Receive a Stripe event",
