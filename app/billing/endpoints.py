@@ -12,7 +12,7 @@ from app.billing.schemas import CheckoutStart, MemberBillingOut, PlanOut, PlanUp
 from app.billing.service import BillingService
 from app.billing.webhook import apply_event, verified_event
 from app.core.api_docs import Responses, errors
-from app.core.dependencies import AppSettings, DbSession, Meta, request_meta_of, settings_of
+from app.core.dependencies import AppSettings, DbSession, Meta, service_dependency
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 
@@ -20,11 +20,7 @@ router = api_router(prefix="/orgs/{org_id}", tags=["billing"])
 webhook_router = api_router(prefix="/webhooks", tags=["billing"])
 
 
-async def billing_service(request: Request, db: DbSession) -> BillingService:
-    return BillingService(db, settings_of(request), request_meta_of(request))
-
-
-Billing = Annotated[BillingService, Depends(billing_service)]
+Billing = Annotated[BillingService, Depends(service_dependency(BillingService))]
 
 # Further error statuses (app.openapi gives each the error model and its description).
 STRIPE_UNAVAILABLE = (
