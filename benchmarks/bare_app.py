@@ -99,7 +99,7 @@ async def list_posts(
 @app.get("/comments")
 async def list_comments(context: Caller, post_id: uuid.UUID, limit: int = 50) -> CommentPage:
     async with database.read_sessionmaker() as db:
-        rows = await posts.comments_page(db, context, post_id, after=None, limit=limit + 1)
+        rows, _ = await posts.comments_page(db, context, post_id, after=None, limit=limit + 1)
     return CommentPage(items=rows[:limit], next_cursor=None)
 
 

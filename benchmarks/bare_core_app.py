@@ -53,8 +53,13 @@ app = FastAPI(lifespan=lifespan)
 FIRST_PAGE = _page_statement(with_own_drafts=False, searching=False, paging=False)
 LATER_PAGE = _page_statement(with_own_drafts=False, searching=False, paging=True)
 COMMENTS = text("""
-    SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body, c.created_at
+    SELECT c.id, c.post_id, c.author_id, u.display_name AS author_name, c.body, c.created_at,
+           p.author_id AS post_author_id, p.status AS post_status, s.visibility,
+           sm.id IS NOT NULL AS in_space
     FROM comments c JOIN users u ON u.id = c.author_id
+    JOIN posts p ON p.id = c.post_id AND p.org_id = :org_id
+    JOIN spaces s ON s.id = p.space_id
+    LEFT JOIN space_memberships sm ON sm.space_id = p.space_id AND sm.user_id = :user_id
     WHERE c.org_id = :org_id AND c.post_id = :post_id
     ORDER BY c.created_at, c.id LIMIT :limit""")
 CONVERSATIONS = text("""
@@ -140,9 +145,13 @@ async def list_posts(
 
 
 @app.get("/comments")
-async def list_comments(org_id: uuid.UUID, post_id: uuid.UUID, limit: int = 50) -> Response:
-    found = await rows(COMMENTS, {"org_id": org_id, "post_id": post_id, "limit": limit + 1})
-    return answer({"items": found[:limit], "next_cursor": None})
+async def list_comments(
+    org_id: uuid.UUID, user_id: uuid.UUID, post_id: uuid.UUID, limit: int = 50
+) -> Response:
+    parameters = {"org_id": org_id, "user_id": user_id, "post_id": post_id, "limit": limit + 1}
+    found = await rows(COMMENTS, parameters)
+    items = [{key: row[key] for key in list(row)[:6]} for row in found[:limit]]
+    return answer({"items": items, "next_cursor": None})
 
 
 @app.get("/conversations")

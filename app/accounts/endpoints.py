@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractAsyncContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request, Response, status
@@ -15,6 +14,7 @@ from app.accounts.cookies import (
     signup_browser_proof,
 )
 from app.accounts.models import User
+from app.accounts.route_limits import PASSWORD_GUESSES_BY_BODY, PASSWORD_GUESSES_BY_CALLER
 from app.accounts.schemas import (
     Accepted,
     EmailChangeRequest,
@@ -30,14 +30,13 @@ from app.accounts.schemas import (
     SignupRequest,
     TokenRequest,
 )
-from app.accounts.service import AccountService, NewSession, PasswordRejected
-from app.authz.caller import MaybeUser, caller_email
+from app.accounts.service import AccountService, NewSession
+from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession, request_meta_of, settings_of
 from app.core.json_body import api_router
-from app.core.limits import by_body_field, failures_counted, failures_of, rate_limit
-from app.core.ratelimit import login_failures, rate_limiter_of
+from app.core.limits import by_body_field, limiter_of, rate_limit
 from app.mail.caps import MailCaps
 
 auth_router = api_router(prefix="/auth", tags=["accounts"])
@@ -48,31 +47,13 @@ LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on 
 
 
 async def account_service(request: Request, db: DbSession) -> AccountService:
-    mail_caps = MailCaps(rate_limiter_of(request))
+    mail_caps = MailCaps(limiter_of(request))
     passwords = request.app.state.passwords
     meta = request_meta_of(request)
     return AccountService(db, settings_of(request), passwords, meta, mail_caps)
 
 
 Accounts = Annotated[AccountService, Depends(account_service)]
-
-
-def password_guesses_counted(request: Request, account: str) -> AbstractAsyncContextManager[None]:
-    """The pages' form of PASSWORD_GUESSES_BY_*: a rejected password counts as a failure."""
-    return failures_of(login_failures, request, account, PasswordRejected)
-
-
-# A wrong password counts against the account (and account + IP); a right one at login
-# clears the account + IP count (see app.core.ratelimit).
-PASSWORD_GUESSES_BY_BODY = failures_counted(
-    login_failures,
-    by_body_field(LoginRequest, "email"),
-    PasswordRejected,
-    forget_on_success=True,
-)
-PASSWORD_GUESSES_BY_CALLER = failures_counted(
-    login_failures, caller_email, PasswordRejected, forget_on_success=False
-)
 
 
 def me_of(user: User) -> Me:

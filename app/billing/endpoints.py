@@ -12,19 +12,15 @@ from app.billing.schemas import CheckoutStart, MemberBillingOut, PlanOut, PlanUp
 from app.billing.service import BillingService
 from app.billing.webhook import apply_event, verified_event
 from app.core.api_docs import Responses, errors
-from app.core.dependencies import AppSettings, DbSession, Meta, request_meta_of, settings_of
+from app.core.dependencies import AppSettings, DbSession, Meta, service_dependency
 from app.core.json_body import api_router
-from app.core.ratelimit import limit_by_ip
+from app.core.limits import rate_limit
 
 router = api_router(prefix="/orgs/{org_id}", tags=["billing"])
 webhook_router = api_router(prefix="/webhooks", tags=["billing"])
 
 
-async def billing_service(request: Request, db: DbSession) -> BillingService:
-    return BillingService(db, settings_of(request), request_meta_of(request))
-
-
-Billing = Annotated[BillingService, Depends(billing_service)]
+Billing = Annotated[BillingService, Depends(service_dependency(BillingService))]
 
 # Further error statuses (app.openapi gives each the error model and its description).
 STRIPE_UNAVAILABLE = (
@@ -134,7 +130,7 @@ async def read_member_billing(
 
 @webhook_router.post(
     "/stripe",
-    dependencies=[Depends(limit_by_ip("webhook_ip"))],
+    dependencies=[rate_limit("webhook_ip")],
     openapi_extra=WEBHOOK_BODY,
     responses=WEBHOOK_ERRORS,
     summary="Receive a Stripe event",

@@ -6,8 +6,8 @@ threadpool, a thread hop per request for what is a dictionary lookup.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import structlog
 from fastapi import Depends, Request
@@ -84,3 +84,18 @@ async def get_request_meta(request: Request) -> RequestMeta:
 DbSession = Annotated[AsyncSession, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings_of_app)]
 Meta = Annotated[RequestMeta, Depends(get_request_meta)]
+
+
+ServiceT = TypeVar("ServiceT")
+
+
+def service_dependency(
+    make: Callable[[AsyncSession, Settings, RequestMeta], ServiceT],
+) -> Callable[[Request, AsyncSession], Awaitable[ServiceT]]:
+    """The dependency that builds a domain service on the request's session, settings and
+    meta: `Annotated[PostService, Depends(service_dependency(PostService))]`."""
+
+    async def service(request: Request, db: DbSession) -> ServiceT:
+        return make(db, settings_of(request), request_meta_of(request))
+
+    return service

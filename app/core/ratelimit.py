@@ -1,10 +1,9 @@
 """Rate limits (C14): named limits from one table, keyed by the client IP or an account.
 
-Declaring them: an API route declares each limit in its decorator with
-`app.core.limits.rate_limit(name, key=...)` (client IP, a body field or the caller) and
-`failures_counted` for wrong passwords; that module is the only way routes ask for one.
-This module counts. The server-rendered pages, which read their forms in the handler,
-call `limit_by_ip(name)(request)`, `enforce_limit` and `login_failures` directly.
+Declaring them: a route, API or page, declares each limit in its decorator with
+`app.core.limits.rate_limit(name, key=...)` (client IP, a body or form field, or the
+caller) and `failures_counted` for wrong passwords; that module is the only way routes
+ask for one (tests/structure/test_rate_limit_declarations.py). This module counts.
 
 A refusal raises `RateLimited`: 429 in the API's error format, code `rate_limited`, with
 `Retry-After` (seconds) and `X-RateLimit-Limit`, `X-RateLimit-Remaining` and

@@ -70,12 +70,20 @@ def _tagged(records: list[str], prefix: str) -> list[str]:
     return [record for record in records if record.lower().startswith(prefix.lower())]
 
 
+def _unless_one(kind: str, found: list[str], missing: str, several: str) -> Verdict | None:
+    """The failing verdict of `kind` unless exactly one record was found."""
+    if not found:
+        return Verdict(kind, False, missing)
+    if len(found) > 1:
+        return Verdict(kind, False, several)
+    return None
+
+
 def check_spf(domain: str, resolver: dns.resolver.Resolver) -> Verdict:
     found = _tagged(txt_records(resolver, domain), "v=spf1")
-    if not found:
-        return Verdict("SPF", False, f"no SPF record at {domain}")
-    if len(found) > 1:
-        return Verdict("SPF", False, f"{len(found)} SPF records at {domain}; receivers need one")
+    several = f"{len(found)} SPF records at {domain}; receivers need one"
+    if refusal := _unless_one("SPF", found, f"no SPF record at {domain}", several):
+        return refusal
     try:
         result = parse_spf_record(found[0], domain, resolver=resolver)
     except (SPFError, dns.exception.DNSException) as exc:
@@ -99,10 +107,9 @@ def check_dkim(
 ) -> Verdict:
     name = dkim_name(domain, selector)
     found = txt_records(resolver, name)
-    if not found:
-        return Verdict("DKIM", False, f"no DKIM key record at {name}")
-    if len(found) > 1:
-        return Verdict("DKIM", False, f"{len(found)} TXT records at {name}; publish one key")
+    several = f"{len(found)} TXT records at {name}; publish one key"
+    if refusal := _unless_one("DKIM", found, f"no DKIM key record at {name}", several):
+        return refusal
     try:
         _key, bits, _kind, _tlsrpt = dkim.evaluate_pk(name.encode(), found[0].encode())
     except (dkim.DKIMException, ValueError) as exc:
@@ -130,10 +137,10 @@ def _dmarc_location(domain: str, resolver: dns.resolver.Resolver) -> tuple[str, 
 
 def check_dmarc(domain: str, resolver: dns.resolver.Resolver) -> Verdict:
     owner, found = _dmarc_location(domain, resolver)
-    if not found:
-        return Verdict("DMARC", False, f"no DMARC record at {dmarc_name(domain)}")
-    if len(found) > 1:
-        return Verdict("DMARC", False, f"{len(found)} DMARC records at {dmarc_name(owner)}")
+    missing = f"no DMARC record at {dmarc_name(domain)}"
+    several = f"{len(found)} DMARC records at {dmarc_name(owner)}"
+    if refusal := _unless_one("DMARC", found, missing, several):
+        return refusal
     try:
         result = parse_dmarc_record(found[0], owner, resolver=resolver)
     except (DMARCError, dns.exception.DNSException) as exc:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 from fastapi.responses import RedirectResponse
 
 from app.authz.policies import PublicRoute
 from app.core.api_docs import TOKEN_NOTES, errors
 from app.core.dependencies import AppSettings, DbSession
 from app.core.json_body import api_router
-from app.core.ratelimit import limit_by_ip
+from app.core.limits import rate_limit
 from app.mail.schemas import MAX_TOKEN_LENGTH, UnsubscribeRequest, UnsubscribeResult
 from app.mail.service import UNSUBSCRIBE_PAGE_PATH, unsubscribe
 from app.mail.unsubscribe_tokens import read_unsubscribe_token
@@ -36,7 +36,7 @@ TokenQuery = Annotated[str, Query(min_length=1, max_length=MAX_TOKEN_LENGTH)]
 
 @router.post(
     "/unsubscribe",
-    dependencies=[Depends(limit_by_ip("token_exchange_ip"))],
+    dependencies=[rate_limit("token_exchange_ip")],
     summary="Unsubscribe with a mail's token",
     responses=errors(400, notes=TOKEN_NOTES),
 )

@@ -22,7 +22,13 @@ from app.authz.policies import (
     PublicRoute,
 )
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
-from app.core.dependencies import AppSettings, DbSession, request_meta_of, settings_of
+from app.core.dependencies import (
+    AppSettings,
+    DbSession,
+    request_meta_of,
+    service_dependency,
+    settings_of,
+)
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
@@ -57,15 +63,11 @@ invites_router = api_router(prefix="/invites", tags=["orgs"])
 me_orgs_router = api_router(prefix="/me", tags=["orgs"])
 
 
-async def org_service(request: Request, db: DbSession) -> OrgService:
-    return OrgService(db, settings_of(request), request_meta_of(request))
-
-
 async def invite_service(request: Request, db: DbSession, accounts: Accounts) -> InviteService:
     return InviteService(db, settings_of(request), request_meta_of(request), accounts)
 
 
-Orgs = Annotated[OrgService, Depends(org_service)]
+Orgs = Annotated[OrgService, Depends(service_dependency(OrgService))]
 Invites = Annotated[InviteService, Depends(invite_service)]
 
 

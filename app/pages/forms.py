@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from app.core.errors import Invalid
@@ -21,6 +21,10 @@ async def form_fields(request: Request) -> dict[str, str]:
     remember_secret_fields(fields.items())  # a posted password is never logged by value
     fields.pop(CSRF_FIELD, None)
     return fields
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+"""The posted form's text fields (read once per request, however many ask)."""
 
 
 def parsed(schema: type[Body], fields: dict[str, str], *names: str) -> Body:

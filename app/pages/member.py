@@ -5,26 +5,26 @@ and calls the service the API calls with the `OrgContext` authz issued for it.""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.authz.caller import caller_id
+from app.authz.org_context import OrgContext
 from app.authz.permissions import Permission
 from app.authz.policies import CurrentUser, MyOrgContexts, OrgMember
 from app.billing.endpoints import Billing
-from app.core.errors import AppError
+from app.core.limits import rate_limit
 from app.core.pagination import Cursor
-from app.core.ratelimit import enforce_limit
 from app.messages.endpoints import Messages, conversation_out, message_out
 from app.messages.schemas import BlockCreate, ConversationCreate, MessageCreate
 from app.orgs.endpoints import Orgs
 from app.pages.billing import PAYMENT_WORDS
 from app.pages.dashboard import org_panels
-from app.pages.forms import form_fields, parsed, validated
+from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import error_page, page_router
-from app.pages.words import words_for
+from app.pages.routing import Redraw, form_page, page_router
 from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
@@ -78,26 +78,39 @@ async def space_feed(
     )  # fmt: skip
 
 
+async def write_post_context(
+    org: OrgContext, space_id: uuid.UUID, spaces: Spaces
+) -> dict[str, Any]:
+    space = space_out(await spaces.space(org, space_id))
+    return {"user": org, "org_id": org.org_id, "space": space}
+
+
+def write_post_again(org: OrgMember, space_id: uuid.UUID, spaces: Spaces) -> Redraw:
+    async def redraw() -> dict[str, Any]:
+        return await write_post_context(org, space_id, spaces)
+
+    return redraw
+
+
 @router.get("/orgs/{org_id}/spaces/{space_id}/write")
 async def write_post_page(
     org: OrgMember, space_id: uuid.UUID, request: Request, spaces: Spaces
 ) -> Response:
-    space = space_out(await spaces.space(org, space_id))
-    return render(request, "post_form.html", user=org, org_id=org.org_id, space=space)
+    context = await write_post_context(org, space_id, spaces)
+    return render(request, "post_form.html", **context)
 
 
-@router.post("/orgs/{org_id}/spaces/{space_id}/write")
+@router.post(
+    "/orgs/{org_id}/spaces/{space_id}/write",
+    dependencies=[
+        form_page("post_form.html", write_post_again),
+        rate_limit("post_create_user", key=caller_id),
+    ],
+)
 async def write_post(
-    org: OrgMember, space_id: uuid.UUID, request: Request, spaces: Spaces, posts: Posts
+    org: OrgMember, space_id: uuid.UUID, fields: FormFields, posts: Posts
 ) -> Response:
-    fields = await form_fields(request)
-    try:
-        await enforce_limit(request, "post_create_user", str(org.user_id))
-        body = parsed(PostCreate, fields, "title", "body", "status")
-        post = await posts.create(org, space_id, body)
-    except AppError as error:
-        space = space_out(await spaces.space(org, space_id))
-        return _form_again(request, error, "post_form.html", fields, org=org, space=space)
+    post = await posts.create(org, space_id, parsed(PostCreate, fields, "title", "body", "status"))
     return see_other(f"/orgs/{org.org_id}/posts/{post.id}")
 
 
@@ -113,31 +126,46 @@ async def post_page(
     )  # fmt: skip
 
 
+async def edit_post_context(org: OrgContext, post_id: uuid.UUID, posts: Posts) -> dict[str, Any]:
+    post = await posts.post(org, post_id)
+    return {"user": org, "org_id": org.org_id, "post": post}
+
+
+def edit_post_again(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> Redraw:
+    async def redraw() -> dict[str, Any]:
+        return await edit_post_context(org, post_id, posts)
+
+    return redraw
+
+
 @router.get("/orgs/{org_id}/posts/{post_id}/edit")
 async def edit_post_page(
     org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts
 ) -> Response:
-    post = await posts.post(org, post_id)
+    context = await edit_post_context(org, post_id, posts)
+    post = context["post"]
     values = {"title": post.title, "body": post.body, "status": post.status.value}
-    return render(request, "post_form.html", user=org, org_id=org.org_id, post=post, values=values)
+    return render(request, "post_form.html", values=values, **context)
 
 
-@router.post("/orgs/{org_id}/posts/{post_id}/edit")
-async def edit_post(org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts) -> Response:
-    fields = await form_fields(request)
-    try:
-        await posts.update(org, post_id, parsed(PostUpdate, fields, "title", "body", "status"))
-    except AppError as error:
-        post = await posts.post(org, post_id)
-        return _form_again(request, error, "post_form.html", fields, org=org, post=post)
+@router.post(
+    "/orgs/{org_id}/posts/{post_id}/edit",
+    dependencies=[form_page("post_form.html", edit_post_again)],
+)
+async def edit_post(
+    org: OrgMember, post_id: uuid.UUID, fields: FormFields, posts: Posts
+) -> Response:
+    await posts.update(org, post_id, parsed(PostUpdate, fields, "title", "body", "status"))
     return see_other(f"/orgs/{org.org_id}/posts/{post_id}")
 
 
-@router.post("/orgs/{org_id}/posts/{post_id}/comments")
+@router.post(
+    "/orgs/{org_id}/posts/{post_id}/comments",
+    dependencies=[rate_limit("comment_create_user", key=caller_id)],
+)
 async def add_comment(
-    org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts
+    org: OrgMember, post_id: uuid.UUID, fields: FormFields, posts: Posts
 ) -> Response:
-    fields = await form_fields(request)
     await posts.add_comment(org, post_id, parsed(CommentCreate, fields, "body").body)
     return see_other(f"/orgs/{org.org_id}/posts/{post_id}#comments")
 
@@ -166,11 +194,28 @@ async def conversations_page(
 
 
 @router.post("/orgs/{org_id}/conversations")
-async def start_conversation(org: OrgMember, request: Request, messages: Messages) -> Response:
-    fields = await form_fields(request)
+async def start_conversation(org: OrgMember, fields: FormFields, messages: Messages) -> Response:
     body = validated(ConversationCreate, {"participant_ids": [fields.get("user_id", "")]})
     row, _created = await messages.open(org, body.participant_ids)
     return see_other(f"/orgs/{org.org_id}/conversations/{row.id}")
+
+
+async def conversation_context(
+    org: OrgContext, conversation_id: uuid.UUID, messages: Messages, cursor: str | None
+) -> dict[str, Any]:
+    conversation = conversation_out(await messages.conversation(org, conversation_id))
+    rows, next_cursor = await messages.messages(org, conversation_id, FEED_PAGE, cursor)
+    return {
+        "user": org, "org_id": org.org_id, "conversation": conversation,
+        "messages": [message_out(r) for r in rows], "next_cursor": next_cursor,
+    }  # fmt: skip
+
+
+def conversation_again(org: OrgMember, conversation_id: uuid.UUID, messages: Messages) -> Redraw:
+    async def redraw() -> dict[str, Any]:
+        return await conversation_context(org, conversation_id, messages, None)
+
+    return redraw
 
 
 @router.get("/orgs/{org_id}/conversations/{conversation_id}")
@@ -178,27 +223,26 @@ async def conversation_page(
     org: OrgMember, conversation_id: uuid.UUID, request: Request, messages: Messages,
     cursor: Cursor = None,
 ) -> Response:  # fmt: skip
-    conversation = conversation_out(await messages.conversation(org, conversation_id))
-    rows, next_cursor = await messages.messages(org, conversation_id, FEED_PAGE, cursor)
-    return render(
-        request, "conversation.html", user=org, org_id=org.org_id, conversation=conversation,
-        messages=[message_out(r) for r in rows], next_cursor=next_cursor,
-    )  # fmt: skip
+    context = await conversation_context(org, conversation_id, messages, cursor)
+    return render(request, "conversation.html", **context)
 
 
-@router.post("/orgs/{org_id}/conversations/{conversation_id}/messages")
+@router.post(
+    "/orgs/{org_id}/conversations/{conversation_id}/messages",
+    dependencies=[
+        form_page("conversation.html", conversation_again),
+        rate_limit("message_send_user", key=caller_id),
+    ],
+)
 async def send_message(
-    org: OrgMember, conversation_id: uuid.UUID, request: Request, messages: Messages
+    org: OrgMember, conversation_id: uuid.UUID, fields: FormFields, messages: Messages
 ) -> Response:
-    fields = await form_fields(request)
-    await enforce_limit(request, "message_send_user", str(org.user_id))
     await messages.send(org, conversation_id, parsed(MessageCreate, fields, "body").body)
     return see_other(f"/orgs/{org.org_id}/conversations/{conversation_id}")
 
 
 @router.post("/orgs/{org_id}/blocks")
-async def block(org: OrgMember, request: Request, messages: Messages) -> Response:
-    fields = await form_fields(request)
+async def block(org: OrgMember, fields: FormFields, messages: Messages) -> Response:
     await messages.block(org, parsed(BlockCreate, fields, "user_id").user_id)
     return see_other(f"/orgs/{org.org_id}/members")
 
@@ -207,17 +251,3 @@ async def block(org: OrgMember, request: Request, messages: Messages) -> Respons
 async def unblock(org: OrgMember, user_id: uuid.UUID, messages: Messages) -> Response:
     await messages.unblock(org, user_id)
     return see_other(f"/orgs/{org.org_id}/members")
-
-
-def _form_again(
-    request: Request, error: AppError, template: str, fields: dict[str, str], **context: object
-) -> Response:
-    """The form again, with the member's input and the reason; a 404 stays the 404 page."""
-    if error.status_code == 404:
-        return error_page(request, error)
-    title, text = words_for(error)
-    org = context.pop("org")
-    return render(
-        request, template, error.status_code, user=org, org_id=getattr(org, "org_id", None),
-        error=text, error_title=title, values=fields, **context,
-    )  # fmt: skip

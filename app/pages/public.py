@@ -4,11 +4,14 @@ A mailed link carries its token in the fragment (`/verify-email#token=...`), whi
 server log or Referer ever sees. Opening the page (GET or HEAD) changes nothing: the
 first-party script copies the token into the form, and the member's button press
 POSTs it, so a mail scanner that fetches links cannot spend it.
+
+Each form route declares its form (`form_page`) and then its limits, those of the API
+route it mirrors: a refusal draws the form again with the member's input kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,7 +22,8 @@ from app.accounts.cookies import (
     set_signup_browser_cookie,
     signup_browser_proof,
 )
-from app.accounts.endpoints import SIGNUP_ACCEPTED, Accounts, password_guesses_counted
+from app.accounts.endpoints import SIGNUP_ACCEPTED, Accounts
+from app.accounts.route_limits import PASSWORD_GUESSES_BY_FORM
 from app.accounts.schemas import (
     EmailRequest,
     LoginRequest,
@@ -30,16 +34,14 @@ from app.accounts.schemas import (
 from app.authz.caller import MaybeUser
 from app.authz.policies import PublicRoute
 from app.core.dependencies import AppSettings, DbSession
-from app.core.errors import AppError
-from app.core.ratelimit import enforce_limit, limit_by_ip, login_failures
+from app.core.limits import by_form_field, rate_limit
 from app.mail.service import unsubscribe
 from app.orgs.endpoints import Invites
 from app.orgs.schemas import InviteAccept
-from app.pages.forms import form_fields, parsed
+from app.pages.forms import FormFields, parsed
 from app.pages.next_path import safe_next
 from app.pages.rendering import render
-from app.pages.routing import page_router
-from app.pages.words import words_for
+from app.pages.routing import Redraw, drawn_with, form_page, page_router
 
 router = page_router()
 OPEN = ["GET", "HEAD"]
@@ -48,33 +50,24 @@ VERIFIED_ELSEWHERE = (
     "Your address is confirmed. You opened the link in another browser than the one you"
     " signed up in, so for your safety choose your password again."
 )
+TOKEN_EXCHANGE = rate_limit("token_exchange_ip")
 
 
 def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-async def form_action(
-    request: Request,
-    template: str,
-    action: Callable[[dict[str, str]], Awaitable[Response]],
-    **context: object,
-) -> Response:
-    """Run the form's action; a refusal re-renders the form with the member's input kept
-    (never a password or a token the member did not type) and the reason in words."""
-    fields = await form_fields(request)
-    try:
-        return await action(fields)
-    except AppError as error:
-        title, text = words_for(error)
-        kept = {k: v for k, v in fields.items() if "password" not in k}
-        response = render(
-            request, template, error.status_code, error=text, error_title=title,
-            values=kept, **context,
-        )  # fmt: skip
-        for name, value in (error.headers or {}).items():
-            response.headers[name] = value
-        return response
+def token_form(template: str) -> list[Any]:
+    """A mailed link's form and the token-exchange limit every such form counts against."""
+    return [form_page(template), TOKEN_EXCHANGE]
+
+
+def login_form_context(fields: FormFields) -> Redraw:
+    return drawn_with(next=safe_next(fields.get("next")))
+
+
+def invite_form_context(caller: MaybeUser) -> Redraw:
+    return drawn_with(user=caller)
 
 
 @router.api_route("/", methods=OPEN)
@@ -87,21 +80,24 @@ async def signup_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "signup.html")
 
 
-@router.post("/signup")
+@router.post(
+    "/signup",
+    dependencies=[
+        form_page("signup.html"),
+        rate_limit("signup_ip"),
+        rate_limit("signup_account", key=by_form_field(SignupRequest, "email")),
+    ],
+)
 async def signup(
-    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("signup_ip")(request)
-        body = parsed(SignupRequest, fields, "email", "password", "display_name")
-        await enforce_limit(request, "signup_account", body.email)
-        proof = await accounts.signup(body.email, body.password, body.display_name)
-        text = SIGNUP_ACCEPTED.message
-        response = render(request, "sent.html", title="Check your inbox", text=text)
-        set_signup_browser_cookie(response, settings, proof)
-        return response
-
-    return await form_action(request, "signup.html", act)
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts,
+    settings: AppSettings,
+) -> Response:  # fmt: skip
+    body = parsed(SignupRequest, fields, "email", "password", "display_name")
+    proof = await accounts.signup(body.email, body.password, body.display_name)
+    text = SIGNUP_ACCEPTED.message
+    response = render(request, "sent.html", title="Check your inbox", text=text)
+    set_signup_browser_cookie(response, settings, proof)
+    return response
 
 
 @router.get("/login")
@@ -109,35 +105,39 @@ async def login_page(_: PublicRoute, request: Request, next: str = "") -> Respon
     return render(request, "login.html", next=safe_next(next))
 
 
-@router.post("/login")
+@router.post(
+    "/login",
+    dependencies=[
+        form_page("login.html", login_form_context),
+        rate_limit("login_ip"),
+        PASSWORD_GUESSES_BY_FORM,
+    ],
+)
 async def login(
-    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts,
+    settings: AppSettings,
+) -> Response:  # fmt: skip
+    body = parsed(LoginRequest, fields, "email", "password")
+    proof = signup_browser_proof(request, settings)
+    new_session = await accounts.login(body.email, body.password, proof)
+    response = see_other(safe_next(fields.get("next")))
+    set_session_cookies(response, settings, new_session.token)
+    return response
+
+
+@router.post(
+    "/login/email-link",
+    dependencies=[
+        form_page("login.html", next="/dashboard"),
+        rate_limit("magic_link_ip"),
+        rate_limit("magic_link_account", key=by_form_field(EmailRequest, "email")),
+    ],
+)
+async def request_login_link(
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts
 ) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("login_ip")(request)
-        body = parsed(LoginRequest, fields, "email", "password")
-        async with password_guesses_counted(request, body.email):
-            proof = signup_browser_proof(request, settings)
-            new_session = await accounts.login(body.email, body.password, proof)
-        await login_failures.forget(request, body.email)
-        response = see_other(safe_next(fields.get("next")))
-        set_session_cookies(response, settings, new_session.token)
-        return response
-
-    fields = await form_fields(request)
-    return await form_action(request, "login.html", act, next=safe_next(fields.get("next")))
-
-
-@router.post("/login/email-link")
-async def request_login_link(_: PublicRoute, request: Request, accounts: Accounts) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("magic_link_ip")(request)
-        body = parsed(EmailRequest, fields, "email")
-        await enforce_limit(request, "magic_link_account", body.email)
-        await accounts.request_magic_link(body.email)
-        return render(request, "sent.html", title="Check your inbox", text=LINK_SENT)
-
-    return await form_action(request, "login.html", act, next="/dashboard")
+    await accounts.request_magic_link(parsed(EmailRequest, fields, "email").email)
+    return render(request, "sent.html", title="Check your inbox", text=LINK_SENT)
 
 
 @router.post("/logout")
@@ -159,21 +159,18 @@ async def verify_email_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "verify_email.html")
 
 
-@router.post("/verify-email")
+@router.post("/verify-email", dependencies=token_form("verify_email.html"))
 async def verify_email(
-    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("token_exchange_ip")(request)
-        token = parsed(TokenRequest, fields, "token").token
-        verified = await accounts.verify_email(token, signup_browser_proof(request, settings))
-        if verified.password_kept:
-            text, link = "Your address is confirmed. You can log in now.", "/login"
-        else:
-            text, link = VERIFIED_ELSEWHERE, "/reset-password"
-        return render(request, "done.html", title="Email confirmed", text=text, link=link)
-
-    return await form_action(request, "verify_email.html", act)
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts,
+    settings: AppSettings,
+) -> Response:  # fmt: skip
+    token = parsed(TokenRequest, fields, "token").token
+    verified = await accounts.verify_email(token, signup_browser_proof(request, settings))
+    if verified.password_kept:
+        text, link = "Your address is confirmed. You can log in now.", "/login"
+    else:
+        text, link = VERIFIED_ELSEWHERE, "/reset-password"
+    return render(request, "done.html", title="Email confirmed", text=text, link=link)
 
 
 @router.api_route("/magic-link", methods=OPEN)
@@ -181,18 +178,14 @@ async def magic_link_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "magic_link.html")
 
 
-@router.post("/magic-link")
+@router.post("/magic-link", dependencies=token_form("magic_link.html"))
 async def consume_magic_link(
-    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
+    _: PublicRoute, fields: FormFields, accounts: Accounts, settings: AppSettings
 ) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("token_exchange_ip")(request)
-        new = await accounts.consume_magic_link(parsed(TokenRequest, fields, "token").token)
-        response = see_other("/dashboard")
-        set_session_cookies(response, settings, new.token)
-        return response
-
-    return await form_action(request, "magic_link.html", act)
+    new = await accounts.consume_magic_link(parsed(TokenRequest, fields, "token").token)
+    response = see_other("/dashboard")
+    set_session_cookies(response, settings, new.token)
+    return response
 
 
 @router.api_route("/reset-password", methods=OPEN)
@@ -200,32 +193,35 @@ async def reset_password_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "reset_password.html")
 
 
-@router.post("/reset-password/request")
-async def request_reset(_: PublicRoute, request: Request, accounts: Accounts) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("password_reset_ip")(request)
-        body = parsed(EmailRequest, fields, "email")
-        await enforce_limit(request, "password_reset_account", body.email)
-        await accounts.request_password_reset(body.email)
-        return render(request, "sent.html", title="Check your inbox", text=LINK_SENT)
-
-    return await form_action(request, "reset_password.html", act)
-
-
-@router.post("/reset-password")
-async def set_new_password(
-    _: PublicRoute, request: Request, accounts: Accounts, settings: AppSettings
+@router.post(
+    "/reset-password/request",
+    dependencies=[
+        form_page("reset_password.html"),
+        rate_limit("password_reset_ip"),
+        rate_limit("password_reset_account", key=by_form_field(EmailRequest, "email")),
+    ],
+)
+async def request_reset(
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts
 ) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("token_exchange_ip")(request)
-        body = parsed(PasswordResetConfirm, fields, "token", "new_password")
-        await accounts.confirm_password_reset(body.token, body.new_password)
-        text = "Your new password is set and every session was ended. Log in with it now."
-        response = render(request, "done.html", title="Password changed", text=text, link="/login")
-        clear_session_cookies(response, settings)
-        return response
+    await accounts.request_password_reset(parsed(EmailRequest, fields, "email").email)
+    return render(request, "sent.html", title="Check your inbox", text=LINK_SENT)
 
-    return await form_action(request, "reset_password.html", act, with_token=True)
+
+@router.post(
+    "/reset-password",
+    dependencies=[form_page("reset_password.html", with_token=True), TOKEN_EXCHANGE],
+)
+async def set_new_password(
+    _: PublicRoute, request: Request, fields: FormFields, accounts: Accounts,
+    settings: AppSettings,
+) -> Response:  # fmt: skip
+    body = parsed(PasswordResetConfirm, fields, "token", "new_password")
+    await accounts.confirm_password_reset(body.token, body.new_password)
+    text = "Your new password is set and every session was ended. Log in with it now."
+    response = render(request, "done.html", title="Password changed", text=text, link="/login")
+    clear_session_cookies(response, settings)
+    return response
 
 
 @router.api_route("/invite", methods=OPEN)
@@ -233,29 +229,25 @@ async def invite_page(_: PublicRoute, request: Request, caller: MaybeUser) -> Re
     return render(request, "invite.html", user=caller)
 
 
-@router.post("/invite")
+@router.post(
+    "/invite",
+    dependencies=[
+        form_page("invite.html", invite_form_context),
+        rate_limit("invite_accept_ip"),
+    ],
+)
 async def accept_invite(
-    _: PublicRoute,
-    request: Request,
-    caller: MaybeUser,
-    invites: Invites,
+    _: PublicRoute, fields: FormFields, caller: MaybeUser, invites: Invites,
     settings: AppSettings,
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("invite_accept_ip")(request)
-        if caller is not None:
-            token = parsed(TokenRequest, fields, "token").token
-            invite = await invites.accept_as(caller, token)
-            return see_other(f"/orgs/{invite.org_id}")
-        body = parsed(InviteAccept, fields, "token", "password", "display_name")
-        invite, new = await invites.accept_as_new_account(
-            body.token, body.password, body.display_name
-        )
-        response = see_other(f"/orgs/{invite.org_id}")
-        set_session_cookies(response, settings, new.token)
-        return response
-
-    return await form_action(request, "invite.html", act, user=caller)
+) -> Response:  # fmt: skip
+    if caller is not None:
+        invite = await invites.accept_as(caller, parsed(TokenRequest, fields, "token").token)
+        return see_other(f"/orgs/{invite.org_id}")
+    body = parsed(InviteAccept, fields, "token", "password", "display_name")
+    invite, new = await invites.accept_as_new_account(body.token, body.password, body.display_name)
+    response = see_other(f"/orgs/{invite.org_id}")
+    set_session_cookies(response, settings, new.token)
+    return response
 
 
 @router.api_route("/confirm-email", methods=OPEN)
@@ -263,18 +255,14 @@ async def confirm_email_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "confirm_email.html")
 
 
-@router.post("/confirm-email")
+@router.post("/confirm-email", dependencies=token_form("confirm_email.html"))
 async def confirm_email(
-    _: PublicRoute, request: Request, caller: MaybeUser, accounts: Accounts
+    _: PublicRoute, request: Request, fields: FormFields, caller: MaybeUser, accounts: Accounts
 ) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("token_exchange_ip")(request)
-        token = parsed(TokenRequest, fields, "token").token
-        user = await accounts.confirm_email_change(token, caller)
-        text = f"Your account now uses {user.email}."
-        return render(request, "done.html", title="Address changed", text=text, link="/login")
-
-    return await form_action(request, "confirm_email.html", act)
+    token = parsed(TokenRequest, fields, "token").token
+    user = await accounts.confirm_email_change(token, caller)
+    text = f"Your account now uses {user.email}."
+    return render(request, "done.html", title="Address changed", text=text, link="/login")
 
 
 @router.api_route("/unsubscribe", methods=OPEN)
@@ -282,14 +270,10 @@ async def unsubscribe_page(_: PublicRoute, request: Request) -> Response:
     return render(request, "unsubscribe.html")
 
 
-@router.post("/unsubscribe")
+@router.post("/unsubscribe", dependencies=token_form("unsubscribe.html"))
 async def unsubscribe_from_page(
-    _: PublicRoute, request: Request, db: DbSession, settings: AppSettings
+    _: PublicRoute, request: Request, fields: FormFields, db: DbSession, settings: AppSettings
 ) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        await limit_by_ip("token_exchange_ip")(request)
-        done = await unsubscribe(db, settings, parsed(TokenRequest, fields, "token").token)
-        text = f"You will no longer get {done.category.replace('_', ' ')} mail."
-        return render(request, "done.html", title="Unsubscribed", text=text, link="/")
-
-    return await form_action(request, "unsubscribe.html", act)
+    done = await unsubscribe(db, settings, parsed(TokenRequest, fields, "token").token)
+    text = f"You will no longer get {done.category.replace('_', ' ')} mail."
+    return render(request, "done.html", title="Unsubscribed", text=text, link="/")

@@ -5,24 +5,23 @@ member's own payment standing in each org. Every form calls the service the API'
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.cookies import clear_session_cookies
-from app.accounts.endpoints import Accounts, password_guesses_counted
+from app.accounts.endpoints import Accounts
+from app.accounts.route_limits import PASSWORD_GUESSES_BY_CALLER
 from app.accounts.schemas import EmailChangeRequest, PasswordChangeRequest, ProfileUpdate
 from app.accounts.sessions import AuthenticatedUser
 from app.authz.policies import CurrentUser
 from app.billing.endpoints import Billing
 from app.core.dependencies import AppSettings
-from app.core.errors import AppError
 from app.pages.billing import PAYMENT_WORDS
-from app.pages.forms import form_fields, parsed, validated
+from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import page_router
-from app.pages.words import words_for
+from app.pages.routing import Redraw, form_page, page_router
 
 router = page_router()
 DONE_WORDS = {
@@ -33,38 +32,28 @@ DONE_WORDS = {
 }
 
 
-async def settings_page_for(
-    request: Request, user: AuthenticatedUser, accounts: Accounts, billing: Billing,
-    status_code: int = 200, **context: object,
-) -> Response:  # fmt: skip
-    profile = await accounts.profile(user)
-    sessions = await accounts.sessions(user)
-    return render(
-        request, "settings.html", status_code, user=user, profile=profile,
-        sessions=sessions, current_session=user.session_id,
-        standings=await billing.my_standings(user.id), payment_words=PAYMENT_WORDS, **context,
-    )  # fmt: skip
+async def settings_context(
+    user: AuthenticatedUser, accounts: Accounts, billing: Billing
+) -> dict[str, Any]:
+    return {
+        "user": user,
+        "profile": await accounts.profile(user),
+        "sessions": await accounts.sessions(user),
+        "current_session": user.session_id,
+        "standings": await billing.my_standings(user.id),
+        "payment_words": PAYMENT_WORDS,
+    }
 
 
-async def settings_form(
-    request: Request, user: AuthenticatedUser, accounts: Accounts, billing: Billing,
-    action: Callable[[dict[str, str]], Awaitable[Response]],
-) -> Response:  # fmt: skip
-    """Run the form's action; a refusal shows the page again with the reason in words and
-    the member's input kept (never a password)."""
-    fields = await form_fields(request)
-    try:
-        return await action(fields)
-    except AppError as error:
-        title, text = words_for(error)
-        kept = {k: v for k, v in fields.items() if "password" not in k}
-        response = await settings_page_for(
-            request, user, accounts, billing, error.status_code,
-            error=text, error_title=title, values=kept,
-        )  # fmt: skip
-        for name, value in (error.headers or {}).items():
-            response.headers[name] = value
-        return response
+def settings_again(user: CurrentUser, accounts: Accounts, billing: Billing) -> Redraw:
+    async def redraw() -> dict[str, Any]:
+        return await settings_context(user, accounts, billing)
+
+    return redraw
+
+
+SETTINGS_FORM = form_page("settings.html", settings_again)
+"""Each settings form: a refusal shows the page again with the reason in words."""
 
 
 def done(what: str) -> RedirectResponse:
@@ -75,49 +64,33 @@ def done(what: str) -> RedirectResponse:
 async def settings_page(
     user: CurrentUser, request: Request, accounts: Accounts, billing: Billing, done: str = ""
 ) -> Response:
-    return await settings_page_for(request, user, accounts, billing, notice=DONE_WORDS.get(done))
+    context = await settings_context(user, accounts, billing)
+    return render(request, "settings.html", notice=DONE_WORDS.get(done), **context)
 
 
-@router.post("/settings/profile")
-async def update_profile(
-    user: CurrentUser, request: Request, accounts: Accounts, billing: Billing
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        given: dict[str, object] = {
-            "display_name": fields.get("display_name", ""),
-            "bio": fields.get("bio", ""),
-        }
-        body = validated(ProfileUpdate, given)  # a blank bio clears it
-        await accounts.update_profile(user, body.display_name, body.bio)
-        return done("profile")
-
-    return await settings_form(request, user, accounts, billing, act)
+@router.post("/settings/profile", dependencies=[SETTINGS_FORM])
+async def update_profile(user: CurrentUser, fields: FormFields, accounts: Accounts) -> Response:
+    given: dict[str, object] = {
+        "display_name": fields.get("display_name", ""),
+        "bio": fields.get("bio", ""),
+    }
+    body = validated(ProfileUpdate, given)  # a blank bio clears it
+    await accounts.update_profile(user, body.display_name, body.bio)
+    return done("profile")
 
 
-@router.post("/settings/password")
-async def change_password(
-    user: CurrentUser, request: Request, accounts: Accounts, billing: Billing
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        body = parsed(PasswordChangeRequest, fields, "current_password", "new_password")
-        async with password_guesses_counted(request, user.email):
-            await accounts.change_password(user, body.current_password, body.new_password)
-        return done("password")
-
-    return await settings_form(request, user, accounts, billing, act)
+@router.post("/settings/password", dependencies=[SETTINGS_FORM, PASSWORD_GUESSES_BY_CALLER])
+async def change_password(user: CurrentUser, fields: FormFields, accounts: Accounts) -> Response:
+    body = parsed(PasswordChangeRequest, fields, "current_password", "new_password")
+    await accounts.change_password(user, body.current_password, body.new_password)
+    return done("password")
 
 
-@router.post("/settings/email")
-async def change_email(
-    user: CurrentUser, request: Request, accounts: Accounts, billing: Billing
-) -> Response:
-    async def act(fields: dict[str, str]) -> Response:
-        body = parsed(EmailChangeRequest, fields, "new_email", "current_password")
-        async with password_guesses_counted(request, user.email):
-            await accounts.request_email_change(user, body.new_email, body.current_password)
-        return done("email")
-
-    return await settings_form(request, user, accounts, billing, act)
+@router.post("/settings/email", dependencies=[SETTINGS_FORM, PASSWORD_GUESSES_BY_CALLER])
+async def change_email(user: CurrentUser, fields: FormFields, accounts: Accounts) -> Response:
+    body = parsed(EmailChangeRequest, fields, "new_email", "current_password")
+    await accounts.request_email_change(user, body.new_email, body.current_password)
+    return done("email")
 
 
 @router.post("/settings/sessions/{session_id}/end")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request, status
+from fastapi import Depends, Query, status
 
 from app.authz.caller import caller_id
 from app.authz.policies import OrgMember
 from app.core.api_docs import RATE_LIMITED_PER_USER, errors
-from app.core.dependencies import DbSession, request_meta_of, settings_of
+from app.core.dependencies import service_dependency
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
@@ -34,11 +34,7 @@ DraftsFilter = Annotated[Literal["mine"] | None, Query()]
 Search = Annotated[SearchText | None, Query()]
 
 
-async def post_service(request: Request, db: DbSession) -> PostService:
-    return PostService(db, settings_of(request), request_meta_of(request))
-
-
-Posts = Annotated[PostService, Depends(post_service)]
+Posts = Annotated[PostService, Depends(service_dependency(PostService))]
 
 
 @router.get("/spaces/{space_id}/posts", summary="List a space's posts")

@@ -36,7 +36,6 @@ from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.rules import SpaceAccess
 from app.core.clock import now
-from app.core.pagination import keyset_after
 from app.core.schemas import Records
 from app.orgs.models import Membership, grants_paid_access
 from app.posts.models import Comment, Post, PostStatus
@@ -295,6 +294,56 @@ def _comments_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
     )
 
 
+@dataclass(frozen=True)
+class CommentedPost:
+    """What deciding whether the caller may read a post's comments looks at."""
+
+    space: SpaceAccess
+    author_id: uuid.UUID
+    status: str
+
+
+_comments = Comment.__table__.c
+
+
+@cache
+def _comments_statement(*, paging: bool) -> Any:
+    """The comment-page SELECT, built once: each row carries its post's author, status,
+    space visibility and whether the caller is in that space, so the page and the
+    decision on it come in one query."""
+    query = (
+        select(
+            _comments.id, _comments.post_id, _comments.author_id,
+            _users.display_name.label("author_name"), _comments.body, _comments.created_at,
+            _posts.author_id.label("post_author_id"), _posts.status.label("post_status"),
+            _spaces.visibility, _space_members.id.is_not(None).label("in_space"),
+        )
+        .join(User.__table__, _users.id == _comments.author_id)
+        .join(
+            Post.__table__,
+            and_(_posts.id == _comments.post_id, _posts.org_id == bindparam("org_id")),
+        )
+        .join(Space.__table__, _spaces.id == _posts.space_id)
+        .outerjoin(
+            SpaceMembership.__table__,
+            and_(
+                _space_members.space_id == _posts.space_id,
+                _space_members.user_id == bindparam("user_id"),
+            ),
+        )
+        .where(_comments.org_id == bindparam("org_id"), _comments.post_id == bindparam("post_id"))
+        .order_by(_comments.created_at, _comments.id)
+        .limit(bindparam("limit", type_=Integer))
+    )  # fmt: skip
+    if paging:
+        after = tuple_(
+            bindparam("after_created_at", type_=_comments.created_at.type),
+            bindparam("after_id", type_=_comments.id.type),
+        )
+        query = query.where(tuple_(_comments.created_at, _comments.id) > after)
+    return query
+
+
 async def comments_page(
     db: AsyncSession,
     context: OrgContext,
@@ -302,16 +351,21 @@ async def comments_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[CommentOut]:
-    """Oldest first, as a conversation reads."""
-    query = (
-        _comments_of(context)
-        .where(Comment.post_id == post_id)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-    )
-    query = keyset_after(query, (Comment.created_at, Comment.id), after)
-    return COMMENTS.all((await db.execute(query)).mappings())
+) -> tuple[list[CommentOut], CommentedPost | None]:
+    """Oldest first, as a conversation reads; with what the rules need to know of the
+    post, or None when the page is empty (the caller then looks the post up)."""
+    parameters: dict[str, Any] = {
+        "org_id": context.org_id, "user_id": context.user_id, "post_id": post_id, "limit": limit,
+    }  # fmt: skip
+    if after is not None:
+        parameters["after_created_at"], parameters["after_id"] = after
+    result = await db.execute(_comments_statement(paging=after is not None), parameters)
+    rows = result.mappings().all()
+    if not rows:
+        return [], None
+    first = rows[0]
+    post = CommentedPost(_space_access(first), first["post_author_id"], first["post_status"])
+    return COMMENTS.all(rows), post
 
 
 async def comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> CommentOut:

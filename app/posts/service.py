@@ -168,12 +168,15 @@ class PostService(RequestService):
     async def comments(
         self, context: OrgContext, post_id: uuid.UUID, limit: int, cursor: str | None
     ) -> tuple[list[CommentOut], str | None]:
-        await self._visible_post(context, post_id)
         scope = f"comments:{context.org_id}:{post_id}"
         page = self._page(scope, limit, cursor)
-        rows = await repository.comments_page(
+        rows, post = await repository.comments_page(
             self.db, context, post_id, after=page.after, limit=page.fetch
         )
+        if post is None:  # nothing listed: still 404 where the post is not the caller's to see
+            await self._visible_post(context, post_id)
+        elif not may_see_post(context, post.space, post.author_id, post.status):
+            raise NotFound("No such post.")
         return page.cut(rows, lambda row: (row.created_at, row.id))
 
     async def add_comment(self, context: OrgContext, post_id: uuid.UUID, body: str) -> CommentOut:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, status
+from fastapi import Depends, Response, status
 
 from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
 from app.core.api_docs import created_or_existing, existing
-from app.core.dependencies import DbSession, request_meta_of, settings_of
+from app.core.dependencies import service_dependency
 from app.core.json_body import api_router
 from app.core.pagination import Cursor, Limit
 from app.core.schemas import DEFAULT_PAGE_SIZE
@@ -28,11 +28,7 @@ from app.spaces.service import SpaceService, space_member_out, space_out
 router = api_router(prefix="/orgs/{org_id}/spaces", tags=["spaces"])
 
 
-async def space_service(request: Request, db: DbSession) -> SpaceService:
-    return SpaceService(db, settings_of(request), request_meta_of(request))
-
-
-Spaces = Annotated[SpaceService, Depends(space_service)]
+Spaces = Annotated[SpaceService, Depends(service_dependency(SpaceService))]
 
 
 @router.post(

@@ -65,3 +65,23 @@ async def test_a_space_post_list_sends_two_statements(
     listed = await client.get(f"/api/v1/orgs/{org_id}/spaces/{space.json()['id']}/posts")
     assert listed.status_code == 200 and len(listed.json()["items"]) == 1, listed.text
     assert len(statements) == 2, statements
+
+
+async def test_a_posts_comment_page_sends_two_statements(
+    client: AsyncClient, smtp_sink: SmtpSink, statements: list[str]
+) -> None:
+    await verified_member(client, smtp_sink, "comment-statements@example.org")
+    org_id = await create_org(client)
+    space = await client.post(
+        f"/api/v1/orgs/{org_id}/spaces", json={"name": "Stoop", "visibility": "open"}
+    )
+    post = await client.post(
+        f"/api/v1/orgs/{org_id}/spaces/{space.json()['id']}/posts",
+        json={"title": "Hello", "body": "First one.", "status": "published"},
+    )
+    comments = f"/api/v1/orgs/{org_id}/posts/{post.json()['id']}/comments"
+    assert (await client.post(comments, json={"body": "Welcome!"})).status_code == 201
+    statements.clear()
+    listed = await client.get(comments)
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1, listed.text
+    assert len(statements) == 2, statements

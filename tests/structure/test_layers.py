@@ -22,7 +22,7 @@ DOMAIN_PACKAGES = {
     "launch_audit",
     "idempotency",
 }
-FACE_MODULES = {"endpoints", "routes", "cli"}
+FACE_MODULES = {"endpoints", "routes", "route_limits", "cli"}
 ASSEMBLY = {"app.main", "app.__main__", "app.openapi"}
 
 
