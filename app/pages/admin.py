@@ -34,7 +34,6 @@ from app.pages.words import words_for
 from app.spaces.endpoints import Spaces
 from app.spaces.models import Visibility
 from app.spaces.schemas import SpaceCreate, SpaceUpdate
-from app.spaces.service import space_member_out, space_out
 
 router = page_router()
 Cursor = Annotated[str | None, Query(max_length=512)]
@@ -173,7 +172,7 @@ async def _invites_page(
     return render(
         request, "admin_invites.html", status_code, user=org, org_id=org.org_id,
         invites=[invite_out(row) for row in pending], next_cursor=next_cursor,
-        spaces=[space_out(r) for r in rows], roles=ASSIGNABLE,
+        spaces=rows, roles=ASSIGNABLE,
         sent=request.query_params.get("sent") == "1", **context,
     )  # fmt: skip
 
@@ -269,7 +268,7 @@ async def _spaces_page(
     rows, next_cursor = await spaces.spaces(org, PAGE, cursor)
     return render(
         request, "admin_spaces.html", status_code, user=org, org_id=org.org_id,
-        spaces=[space_out(r) for r in rows], next_cursor=next_cursor,
+        spaces=rows, next_cursor=next_cursor,
         visibilities=list(Visibility), **context,
     )  # fmt: skip
 
@@ -278,10 +277,10 @@ async def _space_page(
     request: Request, org: OrgContext, space_id: uuid.UUID, spaces: Spaces,
     status_code: int = 200, **context: object,
 ) -> Response:  # fmt: skip
-    space = space_out(await spaces.space(org, space_id))
+    space = await spaces.space(org, space_id)
     in_space, _ = await spaces.members(org, space_id, PAGE, None)
     return render(
         request, "admin_space.html", status_code, user=org, org_id=org.org_id, space=space,
-        space_members=[space_member_out(row) for row in in_space],
+        space_members=in_space,
         visibilities=list(Visibility), **context,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from app.orgs.models import Org
 from app.posts.schemas import PostSummary
 from app.posts.service import PostService
 from app.spaces.schemas import SpaceOut
-from app.spaces.service import SpaceService, space_out
+from app.spaces.service import SpaceService
 
 DASHBOARD_SPACES = 20  # per org; the org page lists them all
 DASHBOARD_POSTS = 5  # per org
@@ -52,7 +52,7 @@ async def org_panels(
         OrgPanel(
             org=org,
             role=str(by_org[org.id].role),
-            spaces=[space_out(row) for row in seen[org.id][:DASHBOARD_SPACES]],
+            spaces=seen[org.id][:DASHBOARD_SPACES],
             more_spaces=len(seen[org.id]) > DASHBOARD_SPACES,
             posts=[DashboardPost(row, names[row.space_id]) for row in latest[org.id]],
         )

@@ -28,7 +28,6 @@ from app.pages.routing import Redraw, form_page, page_router
 from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
-from app.spaces.service import space_out
 
 router = page_router()
 # Where Stripe sent the member back from (app.billing.service.org_page_url).
@@ -56,7 +55,7 @@ async def org_home(
 ) -> Response:  # fmt: skip
     rows, next_cursor = await spaces.spaces(org, FEED_PAGE, cursor)
     return render(
-        request, "org.html", user=org, org=await orgs.org(org), spaces=[space_out(r) for r in rows],
+        request, "org.html", user=org, org=await orgs.org(org), spaces=rows,
         next_cursor=next_cursor, membership=await billing.my_membership(org),
         payment_words=PAYMENT_WORDS, checkout=checkout,
         coach=org.may(Permission.MEMBERS_MANAGE),
@@ -68,7 +67,7 @@ async def space_feed(
     org: OrgMember, space_id: uuid.UUID, request: Request, spaces: Spaces, posts: Posts,
     cursor: Cursor = None,
 ) -> Response:  # fmt: skip
-    space = space_out(await spaces.space(org, space_id))
+    space = await spaces.space(org, space_id)
     rows, next_cursor = await posts.posts(
         org, space_id, with_own_drafts=True, search=None, limit=FEED_PAGE, cursor=cursor
     )
@@ -81,7 +80,7 @@ async def space_feed(
 async def write_post_context(
     org: OrgContext, space_id: uuid.UUID, spaces: Spaces
 ) -> dict[str, Any]:
-    space = space_out(await spaces.space(org, space_id))
+    space = await spaces.space(org, space_id)
     return {"user": org, "org_id": org.org_id, "space": space}
 
 

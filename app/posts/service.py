@@ -26,7 +26,7 @@ from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
 from app.posts.models import PostStatus
 from app.posts.schemas import CommentOut, PostCreate, PostRecord, PostSummary, PostUpdate
-from app.spaces.repository import SpaceRow
+from app.spaces.schemas import SpaceOut
 from app.spaces.service import readable_space, require_readable
 
 REPLY_EXCERPT_LENGTH = 500
@@ -84,7 +84,7 @@ class PostService(RequestService):
     async def latest_in_orgs(
         self,
         contexts: Sequence[OrgContext],
-        spaces: Mapping[uuid.UUID, Sequence[SpaceRow]],
+        spaces: Mapping[uuid.UUID, Sequence[SpaceOut]],
         limit: int,
     ) -> dict[uuid.UUID, list[PostSummary]]:
         """The newest `limit` published posts of each org (by org ID) that its context may

@@ -23,7 +23,7 @@ from app.spaces.schemas import (
     SpacePage,
     SpaceUpdate,
 )
-from app.spaces.service import SpaceService, space_member_out, space_out
+from app.spaces.service import SpaceService
 
 router = api_router(prefix="/orgs/{org_id}/spaces", tags=["spaces"])
 
@@ -38,7 +38,7 @@ async def create_space(org: SpaceCreator, body: SpaceCreate, spaces: Spaces) -> 
     """Create a space in the org (owner and admins). `open` spaces are joined by any
     member, `private` ones only by being added by an admin, `paid` ones with an active
     payment."""
-    return space_out(await spaces.create(org, body))
+    return await spaces.create(org, body)
 
 
 @router.get("", summary="List spaces")
@@ -47,14 +47,14 @@ async def list_spaces(
 ) -> SpacePage:
     """The spaces of the org the caller may see, a page at a time: private ones only
     to their members and admins. `is_member` says whether the caller is in each."""
-    return SpacePage.of(await spaces.spaces(org, limit, cursor), space_out)
+    return SpacePage.of_items(await spaces.spaces(org, limit, cursor))
 
 
 @router.get("/{space_id}", summary="Read a space")
 async def read_space(org: OrgMember, space_id: uuid.UUID, spaces: Spaces) -> SpaceOut:
     """One space's name, description and visibility. A private space the caller is not
     in is a 404."""
-    return space_out(await spaces.space(org, space_id))
+    return await spaces.space(org, space_id)
 
 
 @router.patch("/{space_id}", summary="Update a space")
@@ -63,7 +63,7 @@ async def update_space(
 ) -> SpaceOut:
     """Change a space's name, description or visibility (owner and admins); a field left
     out keeps its value."""
-    return space_out(await spaces.update(org, space_id, body))
+    return await spaces.update(org, space_id, body)
 
 
 @router.delete("/{space_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a space")
@@ -93,7 +93,7 @@ async def join_space(
     joins now, 200 when they were in it already."""
     member, created = await spaces.join(org, space_id)
     created_or_existing(response, created)
-    return space_member_out(member)
+    return member
 
 
 @router.get("/{space_id}/members", summary="List a space's members")
@@ -106,7 +106,7 @@ async def list_space_members(
 ) -> SpaceMemberPage:
     """Who is in the space, a page at a time. 403 `space_content_locked` when the caller
     sees the space but its content is for its members only."""
-    return SpaceMemberPage.of(await spaces.members(org, space_id, limit, cursor), space_member_out)
+    return SpaceMemberPage.of_items(await spaces.members(org, space_id, limit, cursor))
 
 
 @router.post(
@@ -128,7 +128,7 @@ async def add_space_member(
     not a member of this org is a 404."""
     member, created = await spaces.add_member(org, space_id, body.user_id)
     created_or_existing(response, created)
-    return space_member_out(member)
+    return member
 
 
 @router.delete(

@@ -1,14 +1,14 @@
 """The queries of spaces and space membership.
 
 Every query takes the `OrgContext` the authorization layer made and filters by its org;
-a space's row comes with whether the caller is in it, so one query answers both.
+a space's row comes with whether the caller is in it, so one query answers both. Reads
+label their columns with the response schema's field names and answer that schema.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,33 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext, OrgScope
-from app.authz.rules import SpaceAccess
 from app.core.pagination import keyset_after
+from app.core.schemas import Records
 from app.orgs.models import Membership
 from app.spaces.models import Space, SpaceMembership, Visibility
+from app.spaces.schemas import SpaceMemberOut, SpaceOut
 
-
-@dataclass(frozen=True)
-class SpaceRow:
-    id: uuid.UUID
-    name: str
-    description: str
-    visibility: str
-    created_at: datetime
-    is_member: bool
-
-    @property
-    def access(self) -> SpaceAccess:
-        return SpaceAccess(visibility=self.visibility, is_member=self.is_member)
-
-
-@dataclass(frozen=True)
-class SpaceMemberRow:
-    id: uuid.UUID
-    space_id: uuid.UUID
-    user_id: uuid.UUID
-    display_name: str
-    added_at: datetime
+SPACES = Records(SpaceOut)
+SPACE_MEMBERS = Records(SpaceMemberOut)
 
 
 def _spaces_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
@@ -75,20 +56,10 @@ def _visible_in_sql(*also: Any) -> Any:
     return or_(Space.visibility != Visibility.PRIVATE, SpaceMembership.id.is_not(None), *also)
 
 
-def _space_row(row: Any) -> SpaceRow:
-    return SpaceRow(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        visibility=row.visibility,
-        created_at=row.created_at,
-        is_member=bool(row.is_member),
-    )
-
-
-async def space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow | None:
-    row = (await db.execute(_spaces_of(context).where(Space.id == space_id))).one_or_none()
-    return _space_row(row) if row is not None else None
+async def space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceOut | None:
+    result = await db.execute(_spaces_of(context).where(Space.id == space_id))
+    row = result.mappings().one_or_none()
+    return SPACES.one(row) if row is not None else None
 
 
 async def spaces_page(
@@ -98,19 +69,19 @@ async def spaces_page(
     with_all_private: bool,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[SpaceRow]:
+) -> list[SpaceOut]:
     """The spaces the caller may see: private ones only where they are in it, unless
     `with_all_private` (the SQL form of `rules.may_see_space`)."""
     query = _spaces_of(context).order_by(Space.created_at, Space.id).limit(limit)
     if not with_all_private:
         query = query.where(_visible_in_sql())
     query = keyset_after(query, (Space.created_at, Space.id), after)
-    return [_space_row(row) for row in (await db.execute(query)).all()]
+    return SPACES.all((await db.execute(query)).mappings())
 
 
 async def spaces_of_orgs(
     db: AsyncSession, contexts: Sequence[OrgContext], *, with_all_private: set[uuid.UUID]
-) -> dict[uuid.UUID, list[SpaceRow]]:
+) -> dict[uuid.UUID, list[SpaceOut]]:
     """The spaces the caller may see in each org of `contexts` (one caller's contexts),
     oldest first, in one query: private ones only where they are in it, or in the orgs of
     `with_all_private`."""
@@ -126,9 +97,10 @@ async def spaces_of_orgs(
         .where(Space.org_id.in_(org_ids), _visible_in_sql(*see_all))
         .order_by(Space.created_at, Space.id)
     )
-    found: dict[uuid.UUID, list[SpaceRow]] = {org_id: [] for org_id in org_ids}
-    for row in (await db.execute(query)).all():
-        found[row.org_id].append(_space_row(row))
+    found: dict[uuid.UUID, list[SpaceOut]] = {org_id: [] for org_id in org_ids}
+    rows = (await db.execute(query)).mappings().all()
+    for row, space in zip(rows, SPACES.all(rows), strict=True):
+        found[row["org_id"]].append(space)
     return found
 
 
@@ -158,16 +130,6 @@ def _members_of(context: OrgContext, space_id: uuid.UUID) -> Select[*tuple[Any, 
     )
 
 
-def _member_row(row: Any) -> SpaceMemberRow:
-    return SpaceMemberRow(
-        id=row.id,
-        space_id=row.space_id,
-        user_id=row.user_id,
-        display_name=row.display_name,
-        added_at=row.added_at,
-    )
-
-
 async def space_members_page(
     db: AsyncSession,
     context: OrgContext,
@@ -175,22 +137,22 @@ async def space_members_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[SpaceMemberRow]:
+) -> list[SpaceMemberOut]:
     query = (
         _members_of(context, space_id)
         .order_by(SpaceMembership.added_at, SpaceMembership.id)
         .limit(limit)
     )
     query = keyset_after(query, (SpaceMembership.added_at, SpaceMembership.id), after)
-    return [_member_row(row) for row in (await db.execute(query)).all()]
+    return SPACE_MEMBERS.all((await db.execute(query)).mappings())
 
 
 async def space_member(
     db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
-) -> SpaceMemberRow | None:
+) -> SpaceMemberOut | None:
     query = _members_of(context, space_id).where(SpaceMembership.user_id == user_id)
-    row = (await db.execute(query)).one_or_none()
-    return _member_row(row) if row is not None else None
+    row = (await db.execute(query)).mappings().one_or_none()
+    return SPACE_MEMBERS.one(row) if row is not None else None
 
 
 async def is_org_member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel
 
+from app.authz.rules import SpaceAccess
 from app.core.pagination import Page
 from app.core.schemas import NoNulText, OneLineText, RequestBody, examples
 from app.spaces.models import Visibility
@@ -51,6 +52,10 @@ class SpaceOut(BaseModel):
     visibility: Visibility
     created_at: datetime
     is_member: bool
+
+    @property
+    def access(self) -> SpaceAccess:
+        return SpaceAccess(visibility=self.visibility, is_member=self.is_member)
 
 
 class SpacePage(Page[SpaceOut]):

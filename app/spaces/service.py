@@ -27,8 +27,6 @@ from app.authz.rules import (
 from app.core.errors import Forbidden, NotFound
 from app.core.service import RequestService
 from app.spaces import repository
-from app.spaces.models import Visibility
-from app.spaces.repository import SpaceMemberRow, SpaceRow
 from app.spaces.schemas import SpaceCreate, SpaceMemberOut, SpaceOut, SpaceUpdate
 
 
@@ -71,7 +69,7 @@ def require_readable(context: OrgContext, access: SpaceAccess) -> None:
         raise SpaceContentLocked()
 
 
-async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceOut:
     """The space, if the caller may see it; else 404, whether it is foreign, private or gone."""
     row = await repository.space(db, context, space_id)
     if row is None or not may_see_space(context, row.access):
@@ -79,32 +77,11 @@ async def visible_space(db: AsyncSession, context: OrgContext, space_id: uuid.UU
     return row
 
 
-async def readable_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+async def readable_space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceOut:
     """The space, if the caller may read (and so write) its content."""
     row = await visible_space(db, context, space_id)
     require_readable(context, row.access)
     return row
-
-
-def space_out(row: SpaceRow) -> SpaceOut:
-    return SpaceOut(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        visibility=Visibility(row.visibility),
-        created_at=row.created_at,
-        is_member=row.is_member,
-    )
-
-
-def space_member_out(row: SpaceMemberRow) -> SpaceMemberOut:
-    return SpaceMemberOut(
-        id=row.id,
-        space_id=row.space_id,
-        user_id=row.user_id,
-        display_name=row.display_name,
-        added_at=row.added_at,
-    )
 
 
 class SpaceService(RequestService):
@@ -114,7 +91,7 @@ class SpaceService(RequestService):
             target_id=str(space_id), **extra,
         )  # fmt: skip
 
-    async def create(self, context: OrgContext, body: SpaceCreate) -> SpaceRow:
+    async def create(self, context: OrgContext, body: SpaceCreate) -> SpaceOut:
         """The creator is its first member, so a new private space is not locked to them."""
         space_id = repository.add_space(
             self.db, context, body.name, body.description, body.visibility
@@ -127,7 +104,7 @@ class SpaceService(RequestService):
 
     async def spaces(
         self, context: OrgContext, limit: int, cursor: str | None
-    ) -> tuple[list[SpaceRow], str | None]:
+    ) -> tuple[list[SpaceOut], str | None]:
         scope = f"spaces:{context.org_id}"
         page = self._page(scope, limit, cursor)
         rows = await repository.spaces_page(
@@ -141,7 +118,7 @@ class SpaceService(RequestService):
 
     async def visible_in_orgs(
         self, contexts: Sequence[OrgContext]
-    ) -> dict[uuid.UUID, list[SpaceRow]]:
+    ) -> dict[uuid.UUID, list[SpaceOut]]:
         """The spaces the caller sees in each of their orgs (by org ID), oldest first, in
         one query: the rule of the space list, for every org at once."""
         see_all = {c.org_id for c in contexts if c.may(Permission.SPACES_SEE_ALL)}
@@ -153,10 +130,10 @@ class SpaceService(RequestService):
             for context in contexts
         }
 
-    async def space(self, context: OrgContext, space_id: uuid.UUID) -> SpaceRow:
+    async def space(self, context: OrgContext, space_id: uuid.UUID) -> SpaceOut:
         return await visible_space(self.db, context, space_id)
 
-    async def update(self, context: OrgContext, space_id: uuid.UUID, body: SpaceUpdate) -> SpaceRow:
+    async def update(self, context: OrgContext, space_id: uuid.UUID, body: SpaceUpdate) -> SpaceOut:
         await visible_space(self.db, context, space_id)
         space = await repository.space_model(self.db, context, space_id)
         if space is None:
@@ -176,7 +153,7 @@ class SpaceService(RequestService):
 
     # -- members ----------------------------------------------------------------------
 
-    async def join(self, context: OrgContext, space_id: uuid.UUID) -> tuple[SpaceMemberRow, bool]:
+    async def join(self, context: OrgContext, space_id: uuid.UUID) -> tuple[SpaceMemberOut, bool]:
         """The caller's membership of the space, and whether it is new."""
         row = await visible_space(self.db, context, space_id)
         if not may_join_space(context, row.access):
@@ -185,7 +162,7 @@ class SpaceService(RequestService):
 
     async def add_member(
         self, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
-    ) -> tuple[SpaceMemberRow, bool]:
+    ) -> tuple[SpaceMemberOut, bool]:
         await visible_space(self.db, context, space_id)
         if not await repository.is_org_member(self.db, context, user_id):
             raise NotFound("No such member.")
@@ -198,7 +175,7 @@ class SpaceService(RequestService):
         user_id: uuid.UUID,
         *,
         audit_action: str | None,
-    ) -> tuple[SpaceMemberRow, bool]:
+    ) -> tuple[SpaceMemberOut, bool]:
         existing = await repository.space_member(self.db, context, space_id, user_id)
         if existing is not None:
             return existing, False
@@ -219,7 +196,7 @@ class SpaceService(RequestService):
 
     async def members(
         self, context: OrgContext, space_id: uuid.UUID, limit: int, cursor: str | None
-    ) -> tuple[list[SpaceMemberRow], str | None]:
+    ) -> tuple[list[SpaceMemberOut], str | None]:
         row = await visible_space(self.db, context, space_id)
         if not may_list_space_members(context, row.access):
             raise SpaceContentLocked()
