@@ -38,7 +38,6 @@ from app.messages import repository as messages
 from app.messages.endpoints import conversation_out, message_out
 from app.messages.schemas import ConversationPage, MessageOut
 from app.posts import repository as posts
-from app.posts.endpoints import comment_out, post_out, post_summary
 from app.posts.schemas import CommentOut, CommentPage, PostOut, PostPage
 
 settings = Settings(database_url=os.environ["DATABASE_URL"])
@@ -94,14 +93,14 @@ async def list_posts(
             db, context, space_id, with_own_drafts=False, search=None,
             after=_after(after_listed_at, after_id), limit=limit + 1,
         )  # fmt: skip
-    return PostPage(items=[post_summary(row) for row in rows[:limit]], next_cursor=None)
+    return PostPage(items=rows[:limit], next_cursor=None)
 
 
 @app.get("/comments")
 async def list_comments(context: Caller, post_id: uuid.UUID, limit: int = 50) -> CommentPage:
     async with database.read_sessionmaker() as db:
         rows, _ = await posts.comments_page(db, context, post_id, after=None, limit=limit + 1)
-    return CommentPage(items=[comment_out(row) for row in rows[:limit]], next_cursor=None)
+    return CommentPage(items=rows[:limit], next_cursor=None)
 
 
 @app.get("/conversations")
@@ -138,7 +137,7 @@ async def create_post(context: Caller, space_id: uuid.UUID, body: PostIn) -> Pos
         row = await posts.post(db, context, post_id)
         await db.commit()
     assert row is not None  # noqa: S101 (just written)
-    return post_out(row)
+    return row
 
 
 @app.post("/comments", status_code=201)
@@ -148,7 +147,7 @@ async def create_comment(context: Caller, post_id: uuid.UUID, body: TextIn) -> C
         await db.flush()
         row = await posts.comment(db, context, comment_id)
         await db.commit()
-    return comment_out(row)
+    return row
 
 
 @app.post("/messages", status_code=201)

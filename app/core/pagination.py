@@ -51,6 +51,12 @@ class Page(BaseModel, Generic[ItemT]):
         rows, next_cursor = found
         return cls(items=[out(row) for row in rows], next_cursor=next_cursor)
 
+    @classmethod
+    def of_items(cls, found: tuple[Sequence[ItemT], str | None]) -> Self:
+        """The page of a service's (items, next cursor), the items already its schema."""
+        items, next_cursor = found
+        return cls(items=list(items), next_cursor=next_cursor)
+
 
 class InvalidCursor(AppError):
     """400, as any signed value that fails (a mailed token): the cursor is the server's own."""

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Annotated, Any, Generic, TypeVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+)
 
 MAX_EMAIL_LENGTH = 254
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -183,3 +191,20 @@ def out_of(model: type[OutT], record: object) -> OutT:
     """The response schema `model` of a record with the same field names (a row
     dataclass): one place for each record's shape instead of a field-by-field copy."""
     return model.model_validate(record, from_attributes=True)
+
+
+class Records(Generic[OutT]):
+    """Rows as the schema `model` they are selected for: a SELECT labels its columns with
+    the model's field names (other columns are ignored), and a list of rows is validated
+    in one call. One shape per record: the schema is the row."""
+
+    def __init__(self, model: type[OutT]) -> None:
+        self.model = model
+        self._many: TypeAdapter[list[OutT]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+
+    def all(self, rows: Iterable[Mapping[Any, Any]]) -> list[OutT]:
+        """`rows` (say `result.mappings()`) as models, validated together."""
+        return self._many.validate_python([dict(row) for row in rows])
+
+    def one(self, row: Mapping[Any, Any]) -> OutT:
+        return self.model.model_validate(dict(row))

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from app.authz.org_context import OrgContext
 from app.orgs.models import Org
-from app.posts.endpoints import post_summary
 from app.posts.schemas import PostSummary
 from app.posts.service import PostService
 from app.spaces.schemas import SpaceOut
@@ -55,7 +54,7 @@ async def org_panels(
             role=str(by_org[org.id].role),
             spaces=[space_out(row) for row in seen[org.id][:DASHBOARD_SPACES]],
             more_spaces=len(seen[org.id]) > DASHBOARD_SPACES,
-            posts=[DashboardPost(post_summary(row), names[row.space_id]) for row in latest[org.id]],
+            posts=[DashboardPost(row, names[row.space_id]) for row in latest[org.id]],
         )
         for org, _role in my_orgs
         if org.id in by_org

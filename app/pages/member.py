@@ -25,7 +25,7 @@ from app.pages.dashboard import org_panels
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
 from app.pages.routing import Redraw, form_page, page_router
-from app.posts.endpoints import Posts, comment_out, post_out, post_summary
+from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
 from app.spaces.service import space_out
@@ -74,7 +74,7 @@ async def space_feed(
     )
     return render(
         request, "space.html", user=org, org_id=org.org_id, space=space,
-        posts=[post_summary(r) for r in rows], next_cursor=next_cursor,
+        posts=rows, next_cursor=next_cursor,
     )  # fmt: skip
 
 
@@ -118,16 +118,16 @@ async def write_post(
 async def post_page(
     org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts, cursor: Cursor = None
 ) -> Response:
-    post = post_out(await posts.post(org, post_id))
+    post = await posts.post(org, post_id)
     rows, next_cursor = await posts.comments(org, post_id, FEED_PAGE, cursor)
     return render(
         request, "post.html", user=org, org_id=org.org_id, post=post,
-        comments=[comment_out(r) for r in rows], next_cursor=next_cursor,
+        comments=rows, next_cursor=next_cursor,
     )  # fmt: skip
 
 
 async def edit_post_context(org: OrgContext, post_id: uuid.UUID, posts: Posts) -> dict[str, Any]:
-    post = post_out(await posts.post(org, post_id))
+    post = await posts.post(org, post_id)
     return {"user": org, "org_id": org.org_id, "post": post}
 
 

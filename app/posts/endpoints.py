@@ -14,9 +14,8 @@ from app.core.dependencies import service_dependency
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE, out_of
+from app.core.schemas import DEFAULT_PAGE_SIZE
 from app.idempotency.service import IDEMPOTENT
-from app.posts.repository import CommentRow, PostRow, PostSummaryRow
 from app.posts.schemas import (
     CommentCreate,
     CommentOut,
@@ -24,7 +23,6 @@ from app.posts.schemas import (
     PostCreate,
     PostOut,
     PostPage,
-    PostSummary,
     PostUpdate,
     SearchText,
 )
@@ -37,18 +35,6 @@ Search = Annotated[SearchText | None, Query()]
 
 
 Posts = Annotated[PostService, Depends(service_dependency(PostService))]
-
-
-def post_out(row: PostRow) -> PostOut:
-    return out_of(PostOut, row)
-
-
-def post_summary(row: PostSummaryRow) -> PostSummary:
-    return out_of(PostSummary, row)
-
-
-def comment_out(row: CommentRow) -> CommentOut:
-    return out_of(CommentOut, row)
 
 
 @router.get("/spaces/{space_id}/posts", summary="List a space's posts")
@@ -70,7 +56,7 @@ async def list_posts(
     found = await posts.posts(
         org, space_id, with_own_drafts=drafts == "mine", search=q, limit=limit, cursor=cursor
     )
-    return PostPage.of(found, post_summary)
+    return PostPage.of_items(found)
 
 
 @router.post(
@@ -85,13 +71,13 @@ async def create_post(
 ) -> PostOut:
     """Write a post in a space the caller may read: `status` `draft` keeps it to its
     author, `published` shows it to everyone who reads the space."""
-    return post_out(await posts.create(org, space_id, body))
+    return await posts.create(org, space_id, body)
 
 
 @router.get("/posts/{post_id}", summary="Read a post")
 async def read_post(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> PostOut:
     """A post with its whole body. A draft is a 404 to anyone but its author."""
-    return post_out(await posts.post(org, post_id))
+    return await posts.post(org, post_id)
 
 
 @router.patch(
@@ -109,7 +95,7 @@ async def update_post(
 ) -> PostOut:
     """Change a post's title, body or status; a field left out keeps its value. Its
     author only. A draft can be published; a published post cannot go back to draft."""
-    return post_out(await posts.update(org, post_id, body))
+    return await posts.update(org, post_id, body)
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a post")
@@ -127,7 +113,7 @@ async def list_comments(
     cursor: Cursor = None,
 ) -> CommentPage:
     """The comments on a post, oldest first, a page at a time."""
-    return CommentPage.of(await posts.comments(org, post_id, limit, cursor), comment_out)
+    return CommentPage.of_items(await posts.comments(org, post_id, limit, cursor))
 
 
 @router.post(
@@ -149,7 +135,7 @@ async def create_comment(
 ) -> CommentOut:
     """Add a comment to a published post. The post's author is told by mail, unless
     they unsubscribed from reply notifications."""
-    return comment_out(await posts.add_comment(org, post_id, body.body))
+    return await posts.add_comment(org, post_id, body.body)
 
 
 @router.delete(

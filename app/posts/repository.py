@@ -3,12 +3,15 @@
 Every query takes the `OrgContext` and filters by its org. A post is loaded together
 with what its visibility depends on (its space's visibility and whether the caller is
 in that space), so one query answers "may the caller see it".
+
+A read selects its columns labelled with the response schema's field names and answers
+that schema (`Records`): the schema is the one shape of each record.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -33,27 +36,16 @@ from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.rules import SpaceAccess
 from app.core.clock import now
+from app.core.schemas import Records
 from app.orgs.models import Membership, grants_paid_access
 from app.posts.models import Comment, Post, PostStatus
-from app.posts.schemas import EXCERPT_LENGTH
+from app.posts.schemas import EXCERPT_LENGTH, CommentOut, PostRecord, PostSummary
 from app.spaces.models import Space, SpaceMembership
 
 LIKE_ESCAPE = "\\"
-
-
-@dataclass(frozen=True)
-class PostRow:
-    id: uuid.UUID
-    space_id: uuid.UUID
-    author_id: uuid.UUID
-    author_name: str
-    title: str
-    body: str
-    status: str
-    created_at: datetime
-    updated_at: datetime | None
-    listed_at: datetime
-    space: SpaceAccess
+POSTS = Records(PostRecord)
+POST_SUMMARIES = Records(PostSummary)
+COMMENTS = Records(CommentOut)
 
 
 @dataclass(frozen=True)
@@ -83,17 +75,17 @@ def _caller_in_space(context: OrgContext, space_id: Any) -> Any:
     return and_(SpaceMembership.space_id == space_id, SpaceMembership.user_id == context.user_id)
 
 
-def _space_access(row: Any) -> SpaceAccess:
-    return SpaceAccess(visibility=row.visibility, is_member=bool(row.in_space))
+def _space_access(row: Mapping[Any, Any]) -> SpaceAccess:
+    return SpaceAccess(visibility=row["visibility"], is_member=bool(row["in_space"]))
 
 
-async def post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> PostRow | None:
+async def post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> PostRecord | None:
     query = (
         select(
             Post.id,
             Post.space_id,
             Post.author_id,
-            User.display_name,
+            User.display_name.label("author_name"),
             Post.title,
             Post.body,
             Post.status,
@@ -108,23 +100,8 @@ async def post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> Pos
         .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
         .where(Post.id == post_id, Post.org_id == context.org_id)
     )
-    row = (await db.execute(query)).one_or_none()
-    if row is None:
-        return None
-    return PostRow(*row[:10], space=_space_access(row))
-
-
-@dataclass(frozen=True)
-class PostSummaryRow:
-    id: uuid.UUID
-    space_id: uuid.UUID
-    author_id: uuid.UUID
-    author_name: str
-    title: str
-    excerpt: str
-    status: str
-    created_at: datetime
-    listed_at: datetime
+    row = (await db.execute(query)).mappings().one_or_none()
+    return None if row is None else POSTS.one(row)
 
 
 def _like_pattern(text: str) -> str:
@@ -155,9 +132,9 @@ def _page_statement(*, with_own_drafts: bool, searching: bool, paging: bool) -> 
             _posts.id,
             _posts.space_id,
             _posts.author_id,
-            _users.display_name,
+            _users.display_name.label("author_name"),
             _posts.title,
-            func.substr(_posts.body, 1, EXCERPT_LENGTH),
+            func.substr(_posts.body, 1, EXCERPT_LENGTH).label("excerpt"),
             _posts.status,
             _posts.created_at,
             _posts.listed_at,
@@ -208,7 +185,7 @@ async def posts_page(
     search: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> tuple[list[PostSummaryRow], SpaceAccess | None]:
+) -> tuple[list[PostSummary], SpaceAccess | None]:
     """Newest first; drafts of others never (the SQL form of `rules.may_see_post`).
 
     Each row carries its space's visibility and whether the caller is in it, so the
@@ -228,9 +205,9 @@ async def posts_page(
         parameters["pattern"] = _like_pattern(search)
     if after is not None:
         parameters["after_listed_at"], parameters["after_id"] = after
-    rows = (await db.execute(query, parameters)).all()
+    rows = (await db.execute(query, parameters)).mappings().all()
     access = _space_access(rows[0]) if rows else None
-    return [PostSummaryRow(*row[:9]) for row in rows], access
+    return POST_SUMMARIES.all(rows), access
 
 
 def _latest_published_in(
@@ -242,7 +219,7 @@ def _latest_published_in(
             _posts.id,
             _posts.space_id,
             _posts.author_id,
-            _users.display_name,
+            _users.display_name.label("author_name"),
             _posts.title,
             func.substr(_posts.body, 1, EXCERPT_LENGTH).label("excerpt"),
             _posts.status,
@@ -262,7 +239,7 @@ def _latest_published_in(
 
 async def latest_published(
     db: AsyncSession, readable: Sequence[tuple[OrgContext, Sequence[uuid.UUID]]], limit: int
-) -> dict[uuid.UUID, list[PostSummaryRow]]:
+) -> dict[uuid.UUID, list[PostSummary]]:
     """The newest `limit` published posts of each org among the given spaces of it (the
     ones its context may read), newest first, in one query: one branch per org."""
     branches = [
@@ -270,15 +247,16 @@ async def latest_published(
         for context, space_ids in readable
         if space_ids
     ]
-    found: dict[uuid.UUID, list[PostSummaryRow]] = {context.org_id: [] for context, _ in readable}
+    found: dict[uuid.UUID, list[PostSummary]] = {context.org_id: [] for context, _ in readable}
     if not branches:
         return found
     # Each branch keeps its own ORDER BY and LIMIT inside a subquery (SQLite needs that).
     query: Any = union_all(*(select(branch.subquery()) for branch in branches))
-    for row in (await db.execute(query)).all():
-        found[row[0]].append(PostSummaryRow(*row[1:]))
-    for rows in found.values():
-        rows.sort(key=lambda row: (row.listed_at, row.id), reverse=True)
+    rows = (await db.execute(query)).mappings().all()
+    for row, summary in zip(rows, POST_SUMMARIES.all(rows), strict=True):
+        found[row["org_id"]].append(summary)
+    for summaries in found.values():
+        summaries.sort(key=lambda summary: (summary.listed_at, summary.id), reverse=True)
     return found
 
 
@@ -301,23 +279,13 @@ async def display_name(db: AsyncSession, context: OrgContext) -> str:
 # -- comments ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CommentRow:
-    id: uuid.UUID
-    post_id: uuid.UUID
-    author_id: uuid.UUID
-    author_name: str
-    body: str
-    created_at: datetime
-
-
 def _comments_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Comment.id,
             Comment.post_id,
             Comment.author_id,
-            User.display_name,
+            User.display_name.label("author_name"),
             Comment.body,
             Comment.created_at,
         )
@@ -345,8 +313,8 @@ def _comments_statement(*, paging: bool) -> Any:
     decision on it come in one query."""
     query = (
         select(
-            _comments.id, _comments.post_id, _comments.author_id, _users.display_name,
-            _comments.body, _comments.created_at,
+            _comments.id, _comments.post_id, _comments.author_id,
+            _users.display_name.label("author_name"), _comments.body, _comments.created_at,
             _posts.author_id.label("post_author_id"), _posts.status.label("post_status"),
             _spaces.visibility, _space_members.id.is_not(None).label("in_space"),
         )
@@ -383,7 +351,7 @@ async def comments_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> tuple[list[CommentRow], CommentedPost | None]:
+) -> tuple[list[CommentOut], CommentedPost | None]:
     """Oldest first, as a conversation reads; with what the rules need to know of the
     post, or None when the page is empty (the caller then looks the post up)."""
     parameters: dict[str, Any] = {
@@ -391,17 +359,18 @@ async def comments_page(
     }  # fmt: skip
     if after is not None:
         parameters["after_created_at"], parameters["after_id"] = after
-    rows = (await db.execute(_comments_statement(paging=after is not None), parameters)).all()
+    result = await db.execute(_comments_statement(paging=after is not None), parameters)
+    rows = result.mappings().all()
     if not rows:
         return [], None
     first = rows[0]
-    post = CommentedPost(_space_access(first), first.post_author_id, first.post_status)
-    return [CommentRow(*row[:6]) for row in rows], post
+    post = CommentedPost(_space_access(first), first["post_author_id"], first["post_status"])
+    return COMMENTS.all(rows), post
 
 
-async def comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> CommentRow:
-    row = (await db.execute(_comments_of(context).where(Comment.id == comment_id))).one()
-    return CommentRow(*row)
+async def comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> CommentOut:
+    result = await db.execute(_comments_of(context).where(Comment.id == comment_id))
+    return COMMENTS.one(result.mappings().one())
 
 
 async def comment_target(
@@ -424,7 +393,7 @@ async def comment_target(
     row = (await db.execute(query)).one_or_none()
     if row is None:
         return None
-    return CommentTarget(*row[:4], space=_space_access(row))
+    return CommentTarget(*row[:4], space=_space_access(row._mapping))
 
 
 async def delete_comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> None:
@@ -434,7 +403,7 @@ async def delete_comment(db: AsyncSession, context: OrgContext, comment_id: uuid
 
 
 async def reply_recipient(
-    db: AsyncSession, context: OrgContext, post: PostRow
+    db: AsyncSession, context: OrgContext, post: PostRecord
 ) -> ReplyRecipient | None:
     """The post's author, if they are still a member of the org."""
     author_in_space = and_(

@@ -10,8 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.authz.rules import SpaceAccess
 from app.core.pagination import Page
 from app.core.schemas import NoNulText, NotBlankText, OneLineText, RequestBody, examples
 from app.posts.models import PostStatus
@@ -66,6 +67,18 @@ class PostOut(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     listed_at: datetime
+
+
+class PostRecord(PostOut):
+    """A post as read for its caller, with what deciding on it needs and the response
+    never shows: its space's visibility and whether the caller is in that space."""
+
+    visibility: str = Field(exclude=True)
+    in_space: bool = Field(exclude=True)
+
+    @property
+    def space(self) -> SpaceAccess:
+        return SpaceAccess(visibility=self.visibility, is_member=self.in_space)
 
 
 class PostSummary(BaseModel):

@@ -25,8 +25,7 @@ from app.core.service import RequestService
 from app.mail.service import Unsubscribe, enqueue_mail
 from app.posts import repository
 from app.posts.models import PostStatus
-from app.posts.repository import CommentRow, PostRow, PostSummaryRow
-from app.posts.schemas import PostCreate, PostUpdate
+from app.posts.schemas import CommentOut, PostCreate, PostRecord, PostSummary, PostUpdate
 from app.spaces.repository import SpaceRow
 from app.spaces.service import readable_space, require_readable
 
@@ -45,7 +44,7 @@ class NotPublished(Conflict):
 
 
 class PostService(RequestService):
-    async def _visible_post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
+    async def _visible_post(self, context: OrgContext, post_id: uuid.UUID) -> PostRecord:
         row = await repository.post(self.db, context, post_id)
         if row is None or not may_see_post(context, row.space, row.author_id, row.status):
             raise NotFound("No such post.")
@@ -62,7 +61,7 @@ class PostService(RequestService):
         search: str | None,
         limit: int,
         cursor: str | None,
-    ) -> tuple[list[PostSummaryRow], str | None]:
+    ) -> tuple[list[PostSummary], str | None]:
         scope = f"posts:{context.org_id}:{space_id}"
         if with_own_drafts:
             scope = f"{scope}:drafts-of:{context.user_id}"
@@ -87,7 +86,7 @@ class PostService(RequestService):
         contexts: Sequence[OrgContext],
         spaces: Mapping[uuid.UUID, Sequence[SpaceRow]],
         limit: int,
-    ) -> dict[uuid.UUID, list[PostSummaryRow]]:
+    ) -> dict[uuid.UUID, list[PostSummary]]:
         """The newest `limit` published posts of each org (by org ID) that its context may
         read, among `spaces` (the spaces it sees there), in one query."""
         access = {row.id: row.access for rows in spaces.values() for row in rows}
@@ -105,7 +104,9 @@ class PostService(RequestService):
             for org_id, rows in found.items()
         }  # fmt: skip
 
-    async def create(self, context: OrgContext, space_id: uuid.UUID, body: PostCreate) -> PostRow:
+    async def create(
+        self, context: OrgContext, space_id: uuid.UUID, body: PostCreate
+    ) -> PostRecord:
         """Whoever may read a space's content may post in it; an open space needs no joining."""
         await readable_space(self.db, context, space_id)
         post_id = repository.add_post(
@@ -118,10 +119,10 @@ class PostService(RequestService):
         await self.db.commit()
         return row
 
-    async def post(self, context: OrgContext, post_id: uuid.UUID) -> PostRow:
+    async def post(self, context: OrgContext, post_id: uuid.UUID) -> PostRecord:
         return await self._visible_post(context, post_id)
 
-    async def update(self, context: OrgContext, post_id: uuid.UUID, body: PostUpdate) -> PostRow:
+    async def update(self, context: OrgContext, post_id: uuid.UUID, body: PostUpdate) -> PostRecord:
         row = await self._visible_post(context, post_id)
         if not may_edit_post(context, row.author_id):
             raise Forbidden("Only its author edits a post.")
@@ -166,7 +167,7 @@ class PostService(RequestService):
 
     async def comments(
         self, context: OrgContext, post_id: uuid.UUID, limit: int, cursor: str | None
-    ) -> tuple[list[CommentRow], str | None]:
+    ) -> tuple[list[CommentOut], str | None]:
         scope = f"comments:{context.org_id}:{post_id}"
         page = self._page(scope, limit, cursor)
         rows, post = await repository.comments_page(
@@ -178,7 +179,7 @@ class PostService(RequestService):
             raise NotFound("No such post.")
         return page.cut(rows, lambda row: (row.created_at, row.id))
 
-    async def add_comment(self, context: OrgContext, post_id: uuid.UUID, body: str) -> CommentRow:
+    async def add_comment(self, context: OrgContext, post_id: uuid.UUID, body: str) -> CommentOut:
         """The comment and the author's notification mail commit together, or neither."""
         post = await self._visible_post(context, post_id)
         if post.status != PostStatus.PUBLISHED:
@@ -190,7 +191,7 @@ class PostService(RequestService):
         await self.db.commit()
         return row
 
-    async def _notify_author(self, context: OrgContext, post: PostRow, body: str) -> None:
+    async def _notify_author(self, context: OrgContext, post: PostRecord, body: str) -> None:
         """Only an author who is still in the org and may still read the post's space is
         told, so the excerpt never reaches someone the space is now closed to."""
         if post.author_id == context.user_id:

@@ -49,6 +49,12 @@ class _NoRows:
     def all(self) -> list[Any]:
         return []
 
+    def mappings(self) -> _NoRows:
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
     def scalars(self) -> Iterator[Any]:
         return iter(())
 
