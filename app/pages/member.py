@@ -11,7 +11,6 @@ from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.authz.caller import caller_id
-from app.authz.org_context import OrgContext
 from app.authz.permissions import Permission
 from app.authz.policies import CurrentUser, MyOrgContexts, OrgMember
 from app.billing.endpoints import Billing
@@ -24,7 +23,7 @@ from app.pages.billing import PAYMENT_WORDS
 from app.pages.dashboard import org_panels
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import Redraw, form_page, page_router
+from app.pages.routing import form_page, page_router, redrawn
 from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
@@ -77,18 +76,9 @@ async def space_feed(
     )  # fmt: skip
 
 
-async def write_post_context(
-    org: OrgContext, space_id: uuid.UUID, spaces: Spaces
-) -> dict[str, Any]:
+async def write_post_context(org: OrgMember, space_id: uuid.UUID, spaces: Spaces) -> dict[str, Any]:
     space = await spaces.space(org, space_id)
     return {"user": org, "org_id": org.org_id, "space": space}
-
-
-def write_post_again(org: OrgMember, space_id: uuid.UUID, spaces: Spaces) -> Redraw:
-    async def redraw() -> dict[str, Any]:
-        return await write_post_context(org, space_id, spaces)
-
-    return redraw
 
 
 @router.get("/orgs/{org_id}/spaces/{space_id}/write")
@@ -102,7 +92,7 @@ async def write_post_page(
 @router.post(
     "/orgs/{org_id}/spaces/{space_id}/write",
     dependencies=[
-        form_page("post_form.html", write_post_again),
+        form_page("post_form.html", redrawn(write_post_context)),
         rate_limit("post_create_user", key=caller_id),
     ],
 )
@@ -113,28 +103,27 @@ async def write_post(
     return see_other(f"/orgs/{org.org_id}/posts/{post.id}")
 
 
+async def post_context(
+    org: OrgMember, post_id: uuid.UUID, posts: Posts, cursor: Cursor = None
+) -> dict[str, Any]:
+    post = await posts.post(org, post_id)
+    rows, next_cursor = await posts.comments(org, post_id, FEED_PAGE, cursor)
+    return {
+        "user": org, "org_id": org.org_id, "post": post, "comments": rows,
+        "next_cursor": next_cursor,
+    }  # fmt: skip
+
+
 @router.get("/orgs/{org_id}/posts/{post_id}")
 async def post_page(
     org: OrgMember, post_id: uuid.UUID, request: Request, posts: Posts, cursor: Cursor = None
 ) -> Response:
-    post = await posts.post(org, post_id)
-    rows, next_cursor = await posts.comments(org, post_id, FEED_PAGE, cursor)
-    return render(
-        request, "post.html", user=org, org_id=org.org_id, post=post,
-        comments=rows, next_cursor=next_cursor,
-    )  # fmt: skip
+    return render(request, "post.html", **await post_context(org, post_id, posts, cursor))
 
 
-async def edit_post_context(org: OrgContext, post_id: uuid.UUID, posts: Posts) -> dict[str, Any]:
+async def edit_post_context(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> dict[str, Any]:
     post = await posts.post(org, post_id)
     return {"user": org, "org_id": org.org_id, "post": post}
-
-
-def edit_post_again(org: OrgMember, post_id: uuid.UUID, posts: Posts) -> Redraw:
-    async def redraw() -> dict[str, Any]:
-        return await edit_post_context(org, post_id, posts)
-
-    return redraw
 
 
 @router.get("/orgs/{org_id}/posts/{post_id}/edit")
@@ -149,7 +138,7 @@ async def edit_post_page(
 
 @router.post(
     "/orgs/{org_id}/posts/{post_id}/edit",
-    dependencies=[form_page("post_form.html", edit_post_again)],
+    dependencies=[form_page("post_form.html", redrawn(edit_post_context))],
 )
 async def edit_post(
     org: OrgMember, post_id: uuid.UUID, fields: FormFields, posts: Posts
@@ -160,7 +149,10 @@ async def edit_post(
 
 @router.post(
     "/orgs/{org_id}/posts/{post_id}/comments",
-    dependencies=[rate_limit("comment_create_user", key=caller_id)],
+    dependencies=[
+        form_page("post.html", redrawn(post_context, cursor=None)),
+        rate_limit("comment_create_user", key=caller_id),
+    ],
 )
 async def add_comment(
     org: OrgMember, post_id: uuid.UUID, fields: FormFields, posts: Posts
@@ -200,7 +192,7 @@ async def start_conversation(org: OrgMember, fields: FormFields, messages: Messa
 
 
 async def conversation_context(
-    org: OrgContext, conversation_id: uuid.UUID, messages: Messages, cursor: str | None
+    org: OrgMember, conversation_id: uuid.UUID, messages: Messages, cursor: Cursor = None
 ) -> dict[str, Any]:
     conversation = conversation_out(await messages.conversation(org, conversation_id))
     rows, next_cursor = await messages.messages(org, conversation_id, FEED_PAGE, cursor)
@@ -208,13 +200,6 @@ async def conversation_context(
         "user": org, "org_id": org.org_id, "conversation": conversation,
         "messages": [message_out(r) for r in rows], "next_cursor": next_cursor,
     }  # fmt: skip
-
-
-def conversation_again(org: OrgMember, conversation_id: uuid.UUID, messages: Messages) -> Redraw:
-    async def redraw() -> dict[str, Any]:
-        return await conversation_context(org, conversation_id, messages, None)
-
-    return redraw
 
 
 @router.get("/orgs/{org_id}/conversations/{conversation_id}")
@@ -229,7 +214,7 @@ async def conversation_page(
 @router.post(
     "/orgs/{org_id}/conversations/{conversation_id}/messages",
     dependencies=[
-        form_page("conversation.html", conversation_again),
+        form_page("conversation.html", redrawn(conversation_context, cursor=None)),
         rate_limit("message_send_user", key=caller_id),
     ],
 )

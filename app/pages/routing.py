@@ -11,6 +11,7 @@ way the refusal is noted for the wrong-password throttle (app.core.limits).
 
 # No `from __future__ import annotations`: FastAPI reads `page_form`'s annotations, which
 # name a local value (`Depends(context)`), at run time.
+import inspect
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -61,13 +62,24 @@ class FormPage:
         return {name: value for name, value in self.fields.items() if "password" not in name}
 
     async def again(self, request: Request, error: AppError) -> Response:
-        title, text = words_for(error)
-        context = await self.redraw()
+        title, text = (
+            (error.title, error.message) if isinstance(error, FormRefusal) else words_for(error)
+        )
+        context = {"values": self.kept(), **await self.redraw()}  # a redraw may name its own
         response = render(
-            request, self.template, error.status_code, error=text, error_title=title,
-            values=self.kept(), **context,
-        )  # fmt: skip
+            request, self.template, error.status_code, error=text, error_title=title, **context
+        )
         return with_headers(response, error)
+
+
+class FormRefusal(AppError):
+    """A refusal of what the form names rather than of the page, in the form's own words:
+    drawn with the form whatever its status, a 404 too."""
+
+    def __init__(self, refused: AppError, title: str, text: str) -> None:
+        super().__init__(text, code=refused.code, headers=refused.headers)
+        self.status_code = refused.status_code
+        self.title = title
 
 
 _FORM_PAGE = "form_page"  # the request.state attribute `form_page` sets
@@ -80,6 +92,24 @@ def drawn_with(**context: Any) -> Redraw:
         return context
 
     return redraw
+
+
+def redrawn(
+    context: Callable[..., Awaitable[dict[str, Any]]], **fixed: Any
+) -> Callable[..., Redraw]:
+    """A `form_page` context from a page's own `context` function: the dependency takes
+    the parameters `context` takes (less the `fixed` ones), and calls it only to redraw."""
+    signature = inspect.signature(context, eval_str=True)
+    asked = [p for name, p in signature.parameters.items() if name not in fixed]
+
+    def again(**given: Any) -> Redraw:
+        async def redraw() -> dict[str, Any]:
+            return await context(**given, **fixed)
+
+        return redraw
+
+    again.__signature__ = signature.replace(parameters=asked, return_annotation=Redraw)  # type: ignore[attr-defined]
+    return again
 
 
 def _nothing_more() -> Redraw:
@@ -104,7 +134,7 @@ def form_page(template: str, context: Callable[..., Redraw] = _nothing_more, **f
 async def refusal_page(request: Request, error: AppError) -> Response:
     note_refusal(request, error)
     form: FormPage | None = getattr(request.state, _FORM_PAGE, None)
-    if form is None or error.status_code == 404:
+    if form is None or (error.status_code == 404 and not isinstance(error, FormRefusal)):
         return error_page(request, error)
     try:
         return await form.again(request, error)

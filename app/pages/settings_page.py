@@ -14,14 +14,13 @@ from app.accounts.cookies import clear_session_cookies
 from app.accounts.endpoints import Accounts
 from app.accounts.route_limits import PASSWORD_GUESSES_BY_CALLER
 from app.accounts.schemas import EmailChangeRequest, PasswordChangeRequest, ProfileUpdate
-from app.accounts.sessions import AuthenticatedUser
 from app.authz.policies import CurrentUser
 from app.billing.endpoints import Billing
 from app.core.dependencies import AppSettings
 from app.pages.billing import PAYMENT_WORDS
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import Redraw, form_page, page_router
+from app.pages.routing import form_page, page_router, redrawn
 
 router = page_router()
 DONE_WORDS = {
@@ -33,7 +32,7 @@ DONE_WORDS = {
 
 
 async def settings_context(
-    user: AuthenticatedUser, accounts: Accounts, billing: Billing
+    user: CurrentUser, accounts: Accounts, billing: Billing
 ) -> dict[str, Any]:
     return {
         "user": user,
@@ -45,14 +44,7 @@ async def settings_context(
     }
 
 
-def settings_again(user: CurrentUser, accounts: Accounts, billing: Billing) -> Redraw:
-    async def redraw() -> dict[str, Any]:
-        return await settings_context(user, accounts, billing)
-
-    return redraw
-
-
-SETTINGS_FORM = form_page("settings.html", settings_again)
+SETTINGS_FORM = form_page("settings.html", redrawn(settings_context))
 """Each settings form: a refusal shows the page again with the reason in words."""
 
 

@@ -89,6 +89,25 @@ async def test_an_empty_post_is_refused_in_words_with_the_form_kept(coach: Async
     assert 'value="Kept title"' in answer.text
 
 
+async def test_an_empty_comment_redraws_the_post_page_with_the_error(
+    coach: AsyncClient,
+) -> None:
+    org_id, space_id = await space_of(coach)
+    space_page = f"/orgs/{org_id}/spaces/{space_id}"
+    fields = {"title": "Open for comments", "body": "Say something", "status": "published"}
+    post_url = await post_form(coach, f"{space_page}/write", f"{space_page}/write", fields)
+    csrf = await form_csrf(coach, post_url)
+
+    answer = await coach.post(
+        f"{post_url}/comments", data={"csrf_token": csrf, "body": ""}, headers=SAME_ORIGIN
+    )
+
+    assert answer.status_code == 422
+    assert 'role="alert"' in answer.text
+    assert "Open for comments" in answer.text
+    assert "Add comment" in answer.text
+
+
 async def test_a_member_of_another_org_gets_the_404_page_for_every_url(
     coach: AsyncClient, new_client: Callable[..., AsyncClient], smtp_sink: SmtpSink
 ) -> None:
