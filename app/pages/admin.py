@@ -6,14 +6,13 @@ same service with the `OrgContext` authz issued."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from app.authz.org_context import OrgContext
 from app.authz.permissions import Role
 from app.authz.policies import (
     AuditReader,
@@ -22,15 +21,14 @@ from app.authz.policies import (
     SpaceCreator,
     SpaceManager,
 )
-from app.core.errors import AppError
+from app.core.errors import NotFound
 from app.core.schemas import NormalizedEmail
 from app.orgs.endpoints import Invites, Orgs, audit_out
 from app.orgs.invites import invite_out
 from app.orgs.schemas import InviteCreate, RoleChange
-from app.pages.forms import form_fields, parsed, validated
-from app.pages.rendering import CSRF_FIELD, render
-from app.pages.routing import error_page, page_router
-from app.pages.words import words_for
+from app.pages.forms import FormFields, parsed, validated
+from app.pages.rendering import render
+from app.pages.routing import FormRefusal, form_page, page_router, redrawn
 from app.spaces.endpoints import Spaces
 from app.spaces.models import Visibility
 from app.spaces.schemas import SpaceCreate, SpaceUpdate
@@ -56,78 +54,73 @@ def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+async def members_context(org: MemberManager, orgs: Orgs, cursor: Cursor = None) -> dict[str, Any]:
+    members, next_cursor = await orgs.members(org, PAGE, cursor)
+    return {
+        "user": org, "org_id": org.org_id, "members": members, "roles": ASSIGNABLE,
+        "next_cursor": next_cursor,
+    }  # fmt: skip
+
+
+MEMBERS_FORM = form_page("admin_members.html", redrawn(members_context, cursor=None))
+
+
 @router.get("/orgs/{org_id}/admin/members")
 async def admin_members_page(
     org: MemberManager, request: Request, orgs: Orgs, cursor: Cursor = None
 ) -> Response:
-    members, next_cursor = await orgs.members(org, PAGE, cursor)
-    return render(
-        request, "admin_members.html", user=org, org_id=org.org_id, members=members,
-        roles=ASSIGNABLE, next_cursor=next_cursor,
-    )  # fmt: skip
+    return render(request, "admin_members.html", **await members_context(org, orgs, cursor))
 
 
-@router.post("/orgs/{org_id}/admin/members/{user_id}/role")
+@router.post("/orgs/{org_id}/admin/members/{user_id}/role", dependencies=[MEMBERS_FORM])
 async def change_role(
-    org: MemberManager, user_id: uuid.UUID, request: Request, orgs: Orgs
+    org: MemberManager, user_id: uuid.UUID, fields: FormFields, orgs: Orgs
 ) -> Response:
-    fields = await form_fields(request)
-    try:
-        await orgs.change_role(org, user_id, parsed(RoleChange, fields, "role").role)
-    except AppError as error:
-        return await _members_again(request, error, org, orgs)
+    await orgs.change_role(org, user_id, parsed(RoleChange, fields, "role").role)
     return see_other(f"/orgs/{org.org_id}/admin/members")
 
 
-@router.post("/orgs/{org_id}/admin/members/{user_id}/remove")
-async def remove_member(
-    org: MemberManager, user_id: uuid.UUID, request: Request, orgs: Orgs
-) -> Response:
-    try:
-        await orgs.remove(org, user_id)
-    except AppError as error:
-        return await _members_again(request, error, org, orgs)
+@router.post("/orgs/{org_id}/admin/members/{user_id}/remove", dependencies=[MEMBERS_FORM])
+async def remove_member(org: MemberManager, user_id: uuid.UUID, orgs: Orgs) -> Response:
+    await orgs.remove(org, user_id)
     return see_other(f"/orgs/{org.org_id}/admin/members")
 
 
-async def _members_again(
-    request: Request, error: AppError, org: OrgContext, orgs: Orgs
-) -> Response:
-    if error.status_code == 404:
-        return error_page(request, error)
-    title, text = words_for(error)
-    members, next_cursor = await orgs.members(org, PAGE, None)
-    return render(
-        request, "admin_members.html", error.status_code, user=org, org_id=org.org_id,
-        members=members, roles=ASSIGNABLE, next_cursor=next_cursor, error=text,
-        error_title=title,
-    )  # fmt: skip
+async def invites_context(
+    org: InviteManager, request: Request, invites: Invites, spaces: Spaces,
+    cursor: Cursor = None,
+) -> dict[str, Any]:  # fmt: skip
+    pending, next_cursor = await invites.pending(org, PAGE, cursor)
+    rows = (await spaces.visible_in_orgs([org]))[org.org_id]  # all: a picker, not a list
+    return {
+        "user": org, "org_id": org.org_id, "invites": [invite_out(row) for row in pending],
+        "next_cursor": next_cursor, "spaces": rows, "roles": ASSIGNABLE,
+        "sent": request.query_params.get("sent") == "1",
+    }  # fmt: skip
+
+
+async def invite_form_context(
+    org: InviteManager, request: Request, invites: Invites, spaces: Spaces
+) -> dict[str, Any]:
+    chosen = set(_strings(await request.form(), "space_ids"))
+    return {**await invites_context(org, request, invites, spaces), "chosen": chosen}
 
 
 @router.get("/orgs/{org_id}/admin/invites")
 async def invites_page(
     org: InviteManager, request: Request, invites: Invites, spaces: Spaces, cursor: Cursor = None
 ) -> Response:
-    return await _invites_page(request, org, invites, spaces, cursor=cursor)
+    context = await invites_context(org, request, invites, spaces, cursor)
+    return render(request, "admin_invites.html", **context)
 
 
-@router.post("/orgs/{org_id}/admin/invites")
-async def create_invite(
-    org: InviteManager, request: Request, invites: Invites, spaces: Spaces
-) -> Response:
-    form = await request.form()
-    try:
-        body = validated(InviteCreate, _invite_fields(form))
-        await invites.create(org, body.email, body.role, body.space_ids)
-    except AppError as error:
-        if error.status_code == 404:
-            return error_page(request, error)
-        title, text = words_for(error)
-        kept = {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
-        return await _invites_page(
-            request, org, invites, spaces, error.status_code, error=text, error_title=title,
-            values=kept, chosen=set(_strings(form, "space_ids")),
-        )  # fmt: skip
+@router.post(
+    "/orgs/{org_id}/admin/invites",
+    dependencies=[form_page("admin_invites.html", redrawn(invite_form_context))],
+)
+async def create_invite(org: InviteManager, request: Request, invites: Invites) -> Response:
+    body = validated(InviteCreate, _invite_fields(await request.form()))
+    await invites.create(org, body.email, body.role, body.space_ids)
     return see_other(f"/orgs/{org.org_id}/admin/invites?sent=1")
 
 
@@ -153,7 +146,7 @@ def _strings(form: FormData, name: str) -> list[str]:
     return [value for value in form.getlist(name) if isinstance(value, str)]
 
 
-def _invite_fields(form: FormData) -> dict[str, object]:
+def _invite_fields(form: FormData) -> dict[str, Any]:
     given: dict[str, object] = {
         "email": form.get("email", ""),
         "space_ids": _strings(form, "space_ids"),
@@ -163,40 +156,52 @@ def _invite_fields(form: FormData) -> dict[str, object]:
     return given
 
 
-async def _invites_page(
-    request: Request, org: OrgContext, invites: Invites, spaces: Spaces,
-    status_code: int = 200, cursor: str | None = None, **context: object,
-) -> Response:  # fmt: skip
-    pending, next_cursor = await invites.pending(org, PAGE, cursor)
-    rows = (await spaces.visible_in_orgs([org]))[org.org_id]  # all: a picker, not a list
-    return render(
-        request, "admin_invites.html", status_code, user=org, org_id=org.org_id,
-        invites=[invite_out(row) for row in pending], next_cursor=next_cursor,
-        spaces=rows, roles=ASSIGNABLE,
-        sent=request.query_params.get("sent") == "1", **context,
-    )  # fmt: skip
-
-
 # -- spaces -----------------------------------------------------------------------------
+
+
+async def spaces_context(
+    org: SpaceCreator, spaces: Spaces, cursor: Cursor = None
+) -> dict[str, Any]:
+    rows, next_cursor = await spaces.spaces(org, PAGE, cursor)
+    return {
+        "user": org, "org_id": org.org_id, "spaces": rows, "next_cursor": next_cursor,
+        "visibilities": list(Visibility),
+    }  # fmt: skip
+
+
+async def space_context(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -> dict[str, Any]:
+    space = await spaces.space(org, space_id)
+    in_space, _ = await spaces.members(org, space_id, PAGE, None)
+    return {
+        "user": org, "org_id": org.org_id, "space": space, "space_members": in_space,
+        "visibilities": list(Visibility),
+    }  # fmt: skip
+
+
+async def space_member_form_context(
+    org: SpaceManager, space_id: uuid.UUID, spaces: Spaces, fields: FormFields
+) -> dict[str, Any]:
+    """The space page, its own fields as they are (the form sent was the member's)."""
+    context = await space_context(org, space_id, spaces)
+    return {**context, "values": None, "member_email": fields.get("email", "")}
+
+
+SPACE_FORM = form_page("admin_space.html", redrawn(space_context))
 
 
 @router.get("/orgs/{org_id}/admin/spaces")
 async def admin_spaces_page(
     org: SpaceCreator, request: Request, spaces: Spaces, cursor: Cursor = None
 ) -> Response:
-    return await _spaces_page(request, org, spaces, cursor=cursor)
+    return render(request, "admin_spaces.html", **await spaces_context(org, spaces, cursor))
 
 
-@router.post("/orgs/{org_id}/admin/spaces")
-async def create_space(org: SpaceCreator, request: Request, spaces: Spaces) -> Response:
-    fields = await form_fields(request)
-    try:
-        space = await spaces.create(org, parsed(SpaceCreate, fields, *SPACE_FIELDS))
-    except AppError as error:
-        title, text = words_for(error)
-        return await _spaces_page(
-            request, org, spaces, error.status_code, error=text, error_title=title, values=fields
-        )
+@router.post(
+    "/orgs/{org_id}/admin/spaces",
+    dependencies=[form_page("admin_spaces.html", redrawn(spaces_context, cursor=None))],
+)
+async def create_space(org: SpaceCreator, fields: FormFields, spaces: Spaces) -> Response:
+    space = await spaces.create(org, parsed(SpaceCreate, fields, *SPACE_FIELDS))
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space.id}")
 
 
@@ -204,25 +209,15 @@ async def create_space(org: SpaceCreator, request: Request, spaces: Spaces) -> R
 async def admin_space_page(
     org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
 ) -> Response:
-    return await _space_page(request, org, space_id, spaces)
+    return render(request, "admin_space.html", **await space_context(org, space_id, spaces))
 
 
-@router.post("/orgs/{org_id}/admin/spaces/{space_id}")
+@router.post("/orgs/{org_id}/admin/spaces/{space_id}", dependencies=[SPACE_FORM])
 async def update_space(
-    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces
+    org: SpaceManager, space_id: uuid.UUID, fields: FormFields, spaces: Spaces
 ) -> Response:
-    fields = await form_fields(request)
     given: dict[str, object] = {name: fields.get(name, "") for name in SPACE_FIELDS}
-    try:
-        await spaces.update(org, space_id, validated(SpaceUpdate, given))
-    except AppError as error:
-        if error.status_code == 404:
-            return error_page(request, error)
-        title, text = words_for(error)
-        return await _space_page(
-            request, org, space_id, spaces, error.status_code, error=text,
-            error_title=title, values=fields,
-        )  # fmt: skip
+    await spaces.update(org, space_id, validated(SpaceUpdate, given))
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
 
 
@@ -232,24 +227,21 @@ async def delete_space(org: SpaceManager, space_id: uuid.UUID, spaces: Spaces) -
     return see_other(f"/orgs/{org.org_id}/admin/spaces")
 
 
-@router.post("/orgs/{org_id}/admin/spaces/{space_id}/members")
+@router.post(
+    "/orgs/{org_id}/admin/spaces/{space_id}/members",
+    dependencies=[form_page("admin_space.html", redrawn(space_member_form_context))],
+)
 async def add_space_member(
-    org: SpaceManager, space_id: uuid.UUID, request: Request, spaces: Spaces, orgs: Orgs
+    org: SpaceManager, space_id: uuid.UUID, fields: FormFields, spaces: Spaces, orgs: Orgs
 ) -> Response:
     """Any member of the org, found by email (the API's add-member rule), not a picker
     that could only hold a page of them."""
-    fields = await form_fields(request)
+    email = parsed(SpaceMemberEmail, fields, "email").email
     try:
-        member = await orgs.member_by_email(org, parsed(SpaceMemberEmail, fields, "email").email)
-        await spaces.add_member(org, space_id, member.user_id)
-    except AppError as error:
-        title, text = words_for(error)
-        if error.status_code == 404:  # a foreign or unknown email (a gone space: 404 page)
-            title, text = "Please check the form", NO_SUCH_MEMBER
-        return await _space_page(
-            request, org, space_id, spaces, error.status_code, error=text,
-            error_title=title, member_email=fields.get("email", ""),
-        )  # fmt: skip
+        member = await orgs.member_by_email(org, email)
+    except NotFound as unknown:  # a foreign or unknown email (a gone space: the 404 page)
+        raise FormRefusal(unknown, "Please check the form", NO_SUCH_MEMBER) from None
+    await spaces.add_member(org, space_id, member.user_id)
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
 
 
@@ -259,28 +251,3 @@ async def remove_space_member(
 ) -> Response:
     await spaces.remove_member(org, space_id, user_id)
     return see_other(f"/orgs/{org.org_id}/admin/spaces/{space_id}")
-
-
-async def _spaces_page(
-    request: Request, org: OrgContext, spaces: Spaces, status_code: int = 200,
-    cursor: str | None = None, **context: object,
-) -> Response:  # fmt: skip
-    rows, next_cursor = await spaces.spaces(org, PAGE, cursor)
-    return render(
-        request, "admin_spaces.html", status_code, user=org, org_id=org.org_id,
-        spaces=rows, next_cursor=next_cursor,
-        visibilities=list(Visibility), **context,
-    )  # fmt: skip
-
-
-async def _space_page(
-    request: Request, org: OrgContext, space_id: uuid.UUID, spaces: Spaces,
-    status_code: int = 200, **context: object,
-) -> Response:  # fmt: skip
-    space = await spaces.space(org, space_id)
-    in_space, _ = await spaces.members(org, space_id, PAGE, None)
-    return render(
-        request, "admin_space.html", status_code, user=org, org_id=org.org_id, space=space,
-        space_members=in_space,
-        visibilities=list(Visibility), **context,
-    )  # fmt: skip
