@@ -31,6 +31,7 @@ from app.accounts.schemas import (
     TokenRequest,
 )
 from app.accounts.service import AccountService, NewSession
+from app.accounts.sessions import AuthenticatedUser
 from app.authz.caller import MaybeUser
 from app.authz.policies import CurrentUser, PublicRoute
 from app.core.api_docs import RATE_LIMITED_PER_USER, TOKEN_NOTES, errors
@@ -56,12 +57,17 @@ async def account_service(request: Request, db: DbSession) -> AccountService:
 Accounts = Annotated[AccountService, Depends(account_service)]
 
 
-def me_of(user: User) -> Me:
+def me_of(user: User | AuthenticatedUser) -> Me:
+    """The /me answer, from the account row or from the caller a session resolved to."""
+    if isinstance(user, AuthenticatedUser):
+        verified = user.email_verified
+    else:
+        verified = user.email_verified_at is not None
     return Me(
         id=user.id,
         email=user.email,
         display_name=user.display_name,
-        email_verified=user.email_verified_at is not None,
+        email_verified=verified,
         bio=user.bio,
     )
 
@@ -281,13 +287,7 @@ async def change_password(
 async def read_me(user: CurrentUser) -> Me:
     """The logged-in caller's own account: address, display name, bio and whether the
     address is confirmed."""
-    return Me(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        email_verified=user.email_verified,
-        bio=user.bio,
-    )
+    return me_of(user)
 
 
 @me_router.patch("", summary="Update my profile")
