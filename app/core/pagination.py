@@ -1,6 +1,6 @@
 """Cursor pagination: a stable order, a capped limit, and cursors bound to their list.
 
-Every list goes the same way: the route takes `limit: Limit` and `cursor: Cursor`, the
+Every list goes the same way: the route takes `page: Paging` (`?limit=&cursor=`), the
 service makes a `page_request`, the repository orders by (sort column, id) and continues
 with `keyset_after` (or `keyset_before` for newest first) from `PageRequest.after`,
 fetching `limit + 1` rows, the service cuts them with `cut_page`, and the route answers
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from itsdangerous import BadSignature
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 
 from app.core.errors import AppError
-from app.core.schemas import PageLimit
+from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.core.signing import plain_serializer
 
 CURSOR_PURPOSE = "cursor"
@@ -37,6 +37,22 @@ ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
 SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]  # any row shape
 KeyColumns = tuple[Any, Any]  # (sort column, id column)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """What a list route was asked for: `?limit=&cursor=`."""
+
+    limit: int
+    cursor: str | None
+
+
+def page_query(limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> PageQuery:
+    return PageQuery(limit, cursor)
+
+
+Paging = Annotated[PageQuery, Depends(page_query)]
+"""A list route's `?limit=` (capped, with a default) and `?cursor=` (None: the first page)."""
 
 
 class Page(BaseModel, Generic[ItemT]):

@@ -13,8 +13,8 @@ from app.core.api_docs import RATE_LIMITED_PER_USER, created_or_existing, errors
 from app.core.dependencies import DbSession, settings_of
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE, out_of
+from app.core.pagination import Paging
+from app.core.schemas import out_of
 from app.idempotency.service import IDEMPOTENT
 from app.messages.repository import BlockRow, ConversationRow, MessageRow
 from app.messages.schemas import (
@@ -97,12 +97,11 @@ async def open_conversation(
 
 
 @router.get("/conversations", summary="List my conversations")
-async def list_conversations(
-    org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> ConversationPage:
+async def list_conversations(org: OrgMember, messages: Messages, page: Paging) -> ConversationPage:
     """The caller's conversations in this org, latest activity first, a page at a
     time."""
-    return ConversationPage.of(await messages.conversations(org, limit, cursor), conversation_out)
+    found = await messages.conversations(org, page.limit, page.cursor)
+    return ConversationPage.of(found, conversation_out)
 
 
 @router.get("/conversations/{conversation_id}", summary="Read a conversation")
@@ -116,15 +115,12 @@ async def read_conversation(
 
 @router.get("/conversations/{conversation_id}/messages", summary="List a conversation's messages")
 async def list_messages(
-    org: OrgMember,
-    conversation_id: uuid.UUID,
-    messages: Messages,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    org: OrgMember, conversation_id: uuid.UUID, messages: Messages, page: Paging
 ) -> MessagePage:
     """The messages of a conversation the caller is in, newest first; `next_cursor`
     pages back through the history."""
-    return MessagePage.of(await messages.messages(org, conversation_id, limit, cursor), message_out)
+    found = await messages.messages(org, conversation_id, page.limit, page.cursor)
+    return MessagePage.of(found, message_out)
 
 
 @router.post(
@@ -171,11 +167,9 @@ async def block_member(
 
 
 @router.get("/blocks", summary="List the members I blocked")
-async def list_blocks(
-    org: OrgMember, messages: Messages, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> BlockPage:
+async def list_blocks(org: OrgMember, messages: Messages, page: Paging) -> BlockPage:
     """The members of this org the caller blocked, a page at a time."""
-    return BlockPage.of(await messages.blocks(org, limit, cursor), block_out)
+    return BlockPage.of(await messages.blocks(org, page.limit, page.cursor), block_out)
 
 
 @router.delete(

@@ -31,8 +31,7 @@ from app.core.dependencies import (
 )
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE
+from app.core.pagination import Paging
 from app.idempotency.service import IDEMPOTENT
 from app.orgs.invites import InviteService, invite_out
 from app.orgs.models import Org
@@ -133,12 +132,10 @@ async def my_orgs(user: CurrentUser, orgs: Orgs) -> MyOrgList:
 
 
 @router.get("/{org_id}/members", summary="List an org's members")
-async def list_members(
-    org: OrgMember, orgs: Orgs, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> MemberPage:
+async def list_members(org: OrgMember, orgs: Orgs, page: Paging) -> MemberPage:
     """The org's members in the order they joined, a page at a time. Their email
     addresses are shown only to those who manage members."""
-    items, next_cursor = await orgs.members(org, limit, cursor)
+    items, next_cursor = await orgs.members(org, page.limit, page.cursor)
     return MemberPage(items=items, next_cursor=next_cursor)
 
 
@@ -182,12 +179,10 @@ async def transfer_ownership(org: OrgOwner, body: OwnershipTransfer, orgs: Orgs)
 
 
 @router.get("/{org_id}/audit-log", summary="Read the audit log")
-async def audit_log(
-    org: AuditReader, orgs: Orgs, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> AuditPage:
+async def audit_log(org: AuditReader, orgs: Orgs, page: Paging) -> AuditPage:
     """What happened in the org and who did it (role changes, invites, refused
     attempts...), newest first, a page at a time. Owner and admins."""
-    return AuditPage.of(await orgs.audit_log(org, limit, cursor), audit_out)
+    return AuditPage.of(await orgs.audit_log(org, page.limit, page.cursor), audit_out)
 
 
 # -- invites ----------------------------------------------------------------------------
@@ -215,11 +210,9 @@ async def create_invite(org: InviteManager, body: InviteCreate, invites: Invites
 
 
 @router.get("/{org_id}/invites", summary="List pending invitations")
-async def list_invites(
-    org: InviteManager, invites: Invites, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> InvitePage:
+async def list_invites(org: InviteManager, invites: Invites, page: Paging) -> InvitePage:
     """Invitations not yet accepted, revoked or expired, a page at a time."""
-    return InvitePage.of(await invites.pending(org, limit, cursor), invite_out)
+    return InvitePage.of(await invites.pending(org, page.limit, page.cursor), invite_out)
 
 
 @router.delete(

@@ -13,8 +13,7 @@ from app.core.api_docs import RATE_LIMITED_PER_USER, errors
 from app.core.dependencies import service_dependency
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
-from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE
+from app.core.pagination import Paging
 from app.idempotency.service import IDEMPOTENT
 from app.posts.schemas import (
     CommentCreate,
@@ -42,10 +41,9 @@ async def list_posts(
     org: OrgMember,
     space_id: uuid.UUID,
     posts: Posts,
+    page: Paging,
     drafts: DraftsFilter = None,
     q: Search = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
 ) -> PostPage:
     """The space's published posts, newest first, each with an excerpt of its body, a
     page at a time. With `?drafts=mine` the caller's own drafts are listed too; `?q=`
@@ -53,8 +51,9 @@ async def list_posts(
 
     403 `space_content_locked` when the caller sees the space but its content is for
     its members (or members with an active payment) only."""
+    mine = drafts == "mine"
     found = await posts.posts(
-        org, space_id, with_own_drafts=drafts == "mine", search=q, limit=limit, cursor=cursor
+        org, space_id, with_own_drafts=mine, search=q, limit=page.limit, cursor=page.cursor
     )
     return PostPage.of_items(found)
 
@@ -109,11 +108,10 @@ async def list_comments(
     org: OrgMember,
     post_id: uuid.UUID,
     posts: Posts,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    page: Paging,
 ) -> CommentPage:
     """The comments on a post, oldest first, a page at a time."""
-    return CommentPage.of_items(await posts.comments(org, post_id, limit, cursor))
+    return CommentPage.of_items(await posts.comments(org, post_id, page.limit, page.cursor))
 
 
 @router.post(

@@ -11,8 +11,7 @@ from app.authz.policies import OrgMember, SpaceCreator, SpaceManager
 from app.core.api_docs import created_or_existing, existing
 from app.core.dependencies import service_dependency
 from app.core.json_body import api_router
-from app.core.pagination import Cursor, Limit
-from app.core.schemas import DEFAULT_PAGE_SIZE
+from app.core.pagination import Paging
 from app.idempotency.service import IDEMPOTENT
 from app.spaces.schemas import (
     SpaceCreate,
@@ -42,12 +41,10 @@ async def create_space(org: SpaceCreator, body: SpaceCreate, spaces: Spaces) -> 
 
 
 @router.get("", summary="List spaces")
-async def list_spaces(
-    org: OrgMember, spaces: Spaces, limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None
-) -> SpacePage:
+async def list_spaces(org: OrgMember, spaces: Spaces, page: Paging) -> SpacePage:
     """The spaces of the org the caller may see, a page at a time: private ones only
     to their members and admins. `is_member` says whether the caller is in each."""
-    return SpacePage.of_items(await spaces.spaces(org, limit, cursor))
+    return SpacePage.of_items(await spaces.spaces(org, page.limit, page.cursor))
 
 
 @router.get("/{space_id}", summary="Read a space")
@@ -98,15 +95,11 @@ async def join_space(
 
 @router.get("/{space_id}/members", summary="List a space's members")
 async def list_space_members(
-    org: OrgMember,
-    space_id: uuid.UUID,
-    spaces: Spaces,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
+    org: OrgMember, space_id: uuid.UUID, spaces: Spaces, page: Paging
 ) -> SpaceMemberPage:
     """Who is in the space, a page at a time. 403 `space_content_locked` when the caller
     sees the space but its content is for its members only."""
-    return SpaceMemberPage.of_items(await spaces.members(org, space_id, limit, cursor))
+    return SpaceMemberPage.of_items(await spaces.members(org, space_id, page.limit, page.cursor))
 
 
 @router.post(
