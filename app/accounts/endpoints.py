@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response, status
 
@@ -14,7 +15,12 @@ from app.accounts.cookies import (
     signup_browser_proof,
 )
 from app.accounts.models import User
-from app.accounts.route_limits import PASSWORD_GUESSES_BY_BODY, PASSWORD_GUESSES_BY_CALLER
+from app.accounts.route_limits import (
+    PASSWORD_GUESSES_BY_BODY,
+    PASSWORD_GUESSES_BY_CALLER,
+    TOKEN_EXCHANGE,
+    mailing_limits,
+)
 from app.accounts.schemas import (
     Accepted,
     EmailChangeRequest,
@@ -42,6 +48,13 @@ from app.mail.caps import MailCaps
 
 auth_router = api_router(prefix="/auth", tags=["accounts"])
 me_router = api_router(prefix="/me", tags=["accounts"])
+
+INVALID_CREDENTIALS_NOTE = (
+    "The current password is not correct (`invalid_credentials`), or the CSRF header or"
+    " Origin is wrong."
+)
+TOO_MANY_WRONG_PASSWORDS = "Too many wrong current passwords; retry after `Retry-After` seconds."
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 SIGNUP_ACCEPTED = Accepted(message="Check your inbox: we have sent a link to that address.")
 LINK_ACCEPTED = Accepted(message="If an account uses that address, a link is on its way.")
@@ -80,10 +93,7 @@ def logged_in(response: Response, settings: AppSettings, new: NewSession) -> Log
 @auth_router.post(
     "/signup",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[
-        rate_limit("signup_ip"),
-        rate_limit("signup_account", key=by_body_field(SignupRequest, "email")),
-    ],
+    dependencies=mailing_limits("signup", by_body_field(SignupRequest, "email")),
     summary="Sign up",
     response_description="Always the same answer, whether or not the address is taken.",
 )
@@ -105,12 +115,16 @@ async def signup(
     return SIGNUP_ACCEPTED
 
 
-@auth_router.post(
-    "/verify-email",
-    dependencies=[rate_limit("token_exchange_ip")],
-    summary="Confirm the email address",
-    responses=errors(400, 404, notes=TOKEN_NOTES),
-)
+def token_route(path: str, summary: str, **more: Any) -> Callable[[Handler], Handler]:
+    """An /auth route spending a mailed token: the token-exchange limit, and 400 or 404
+    for a spent, expired or unknown token."""
+    return auth_router.post(
+        path, dependencies=[TOKEN_EXCHANGE], summary=summary,
+        responses=errors(400, 404, notes=TOKEN_NOTES), **more,
+    )  # fmt: skip
+
+
+@token_route("/verify-email", "Confirm the email address")
 async def verify_email(
     _: PublicRoute, request: Request, body: TokenRequest, accounts: Accounts, settings: AppSettings
 ) -> Me:
@@ -160,10 +174,7 @@ async def login(
 @auth_router.post(
     "/magic-link",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[
-        rate_limit("magic_link_ip"),
-        rate_limit("magic_link_account", key=by_body_field(EmailRequest, "email")),
-    ],
+    dependencies=mailing_limits("magic_link", by_body_field(EmailRequest, "email")),
     summary="Mail a login link",
 )
 async def request_magic_link(_: PublicRoute, body: EmailRequest, accounts: Accounts) -> Accepted:
@@ -173,12 +184,7 @@ async def request_magic_link(_: PublicRoute, body: EmailRequest, accounts: Accou
     return LINK_ACCEPTED
 
 
-@auth_router.post(
-    "/magic-link/consume",
-    dependencies=[rate_limit("token_exchange_ip")],
-    summary="Log in with a mailed link",
-    responses=errors(400, 404, notes=TOKEN_NOTES),
-)
+@token_route("/magic-link/consume", "Log in with a mailed link")
 async def consume_magic_link(
     _: PublicRoute,
     body: TokenRequest,
@@ -195,10 +201,7 @@ async def consume_magic_link(
 @auth_router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[
-        rate_limit("password_reset_ip"),
-        rate_limit("password_reset_account", key=by_body_field(EmailRequest, "email")),
-    ],
+    dependencies=mailing_limits("password_reset", by_body_field(EmailRequest, "email")),
     summary="Mail a password reset link",
 )
 async def request_password_reset(
@@ -210,12 +213,10 @@ async def request_password_reset(
     return LINK_ACCEPTED
 
 
-@auth_router.post(
+@token_route(
     "/password-reset/confirm",
+    "Set a new password with a reset link",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[rate_limit("token_exchange_ip")],
-    summary="Set a new password with a reset link",
-    responses=errors(400, 404, notes=TOKEN_NOTES),
 )
 async def confirm_password_reset(
     _: PublicRoute,
@@ -264,14 +265,7 @@ async def logout_all(
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[PASSWORD_GUESSES_BY_CALLER],
     summary="Change the password",
-    responses=errors(
-        429,
-        notes={
-            403: "The current password is not correct (`invalid_credentials`), or the "
-            "CSRF header or Origin is wrong.",
-            429: "Too many wrong current passwords; retry after `Retry-After` seconds.",
-        },
-    ),
+    responses=errors(429, notes={403: INVALID_CREDENTIALS_NOTE, 429: TOO_MANY_WRONG_PASSWORDS}),
 )
 async def change_password(
     user: CurrentUser, body: PasswordChangeRequest, accounts: Accounts
@@ -335,8 +329,7 @@ async def end_session(user: CurrentUser, session_id: uuid.UUID, accounts: Accoun
     responses=errors(
         429,
         notes={
-            403: "The current password is not correct (`invalid_credentials`), or the "
-            "CSRF header or Origin is wrong.",
+            403: INVALID_CREDENTIALS_NOTE,
             422: "The request is not valid, e.g. the new address is the current one "
             "(`same_email`); `details` names each field.",
             429: RATE_LIMITED_PER_USER,
@@ -355,7 +348,7 @@ async def request_email_change(
 
 @me_router.post(
     "/email-change/confirm",
-    dependencies=[rate_limit("token_exchange_ip")],
+    dependencies=[TOKEN_EXCHANGE],
     summary="Confirm a new email address",
     responses=errors(
         400,
