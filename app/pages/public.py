@@ -23,7 +23,7 @@ from app.accounts.cookies import (
     signup_browser_proof,
 )
 from app.accounts.endpoints import SIGNUP_ACCEPTED, Accounts
-from app.accounts.route_limits import PASSWORD_GUESSES_BY_FORM
+from app.accounts.route_limits import PASSWORD_GUESSES_BY_FORM, TOKEN_EXCHANGE, mailing_limits
 from app.accounts.schemas import (
     EmailRequest,
     LoginRequest,
@@ -50,7 +50,6 @@ VERIFIED_ELSEWHERE = (
     "Your address is confirmed. You opened the link in another browser than the one you"
     " signed up in, so for your safety choose your password again."
 )
-TOKEN_EXCHANGE = rate_limit("token_exchange_ip")
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -60,6 +59,16 @@ def see_other(path: str) -> RedirectResponse:
 def token_form(template: str) -> list[Any]:
     """A mailed link's form and the token-exchange limit every such form counts against."""
     return [form_page(template), TOKEN_EXCHANGE]
+
+
+def link_page(path: str, template: str) -> None:
+    """The page a mailed link opens: its form only, so opening it (GET or HEAD) spends
+    nothing."""
+
+    async def mailed_link_page(_: PublicRoute, request: Request) -> Response:
+        return render(request, template)
+
+    router.api_route(path, methods=OPEN, name=template.removesuffix(".html"))(mailed_link_page)
 
 
 def login_form_context(fields: FormFields) -> Redraw:
@@ -84,8 +93,7 @@ async def signup_page(_: PublicRoute, request: Request) -> Response:
     "/signup",
     dependencies=[
         form_page("signup.html"),
-        rate_limit("signup_ip"),
-        rate_limit("signup_account", key=by_form_field(SignupRequest, "email")),
+        *mailing_limits("signup", by_form_field(SignupRequest, "email")),
     ],
 )
 async def signup(
@@ -129,8 +137,7 @@ async def login(
     "/login/email-link",
     dependencies=[
         form_page("login.html", next="/dashboard"),
-        rate_limit("magic_link_ip"),
-        rate_limit("magic_link_account", key=by_form_field(EmailRequest, "email")),
+        *mailing_limits("magic_link", by_form_field(EmailRequest, "email")),
     ],
 )
 async def request_login_link(
@@ -154,9 +161,7 @@ async def logout(
 # -- the mailed-link pages --------------------------------------------------------------
 
 
-@router.api_route("/verify-email", methods=OPEN)
-async def verify_email_page(_: PublicRoute, request: Request) -> Response:
-    return render(request, "verify_email.html")
+link_page("/verify-email", "verify_email.html")
 
 
 @router.post("/verify-email", dependencies=token_form("verify_email.html"))
@@ -173,9 +178,7 @@ async def verify_email(
     return render(request, "done.html", title="Email confirmed", text=text, link=link)
 
 
-@router.api_route("/magic-link", methods=OPEN)
-async def magic_link_page(_: PublicRoute, request: Request) -> Response:
-    return render(request, "magic_link.html")
+link_page("/magic-link", "magic_link.html")
 
 
 @router.post("/magic-link", dependencies=token_form("magic_link.html"))
@@ -188,17 +191,14 @@ async def consume_magic_link(
     return response
 
 
-@router.api_route("/reset-password", methods=OPEN)
-async def reset_password_page(_: PublicRoute, request: Request) -> Response:
-    return render(request, "reset_password.html")
+link_page("/reset-password", "reset_password.html")
 
 
 @router.post(
     "/reset-password/request",
     dependencies=[
         form_page("reset_password.html"),
-        rate_limit("password_reset_ip"),
-        rate_limit("password_reset_account", key=by_form_field(EmailRequest, "email")),
+        *mailing_limits("password_reset", by_form_field(EmailRequest, "email")),
     ],
 )
 async def request_reset(
@@ -250,9 +250,7 @@ async def accept_invite(
     return response
 
 
-@router.api_route("/confirm-email", methods=OPEN)
-async def confirm_email_page(_: PublicRoute, request: Request) -> Response:
-    return render(request, "confirm_email.html")
+link_page("/confirm-email", "confirm_email.html")
 
 
 @router.post("/confirm-email", dependencies=token_form("confirm_email.html"))
@@ -265,9 +263,7 @@ async def confirm_email(
     return render(request, "done.html", title="Address changed", text=text, link="/login")
 
 
-@router.api_route("/unsubscribe", methods=OPEN)
-async def unsubscribe_page(_: PublicRoute, request: Request) -> Response:
-    return render(request, "unsubscribe.html")
+link_page("/unsubscribe", "unsubscribe.html")
 
 
 @router.post("/unsubscribe", dependencies=token_form("unsubscribe.html"))
