@@ -67,11 +67,11 @@ def link_page(path: str, template: str) -> None:
     router.api_route(path, methods=OPEN, name=template.removesuffix(".html"))(mailed_link_page)
 
 
-def login_form_context(fields: FormFields) -> Redraw:
+async def login_form_context(fields: FormFields) -> Redraw:
     return drawn_with(next=safe_next(fields.get("next")))
 
 
-def invite_form_context(caller: MaybeUser) -> Redraw:
+async def invite_form_context(caller: MaybeUser) -> Redraw:
     return drawn_with(user=caller)
 
 

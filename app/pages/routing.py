@@ -34,6 +34,8 @@ from app.pages.words import words_for
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 Redraw = Callable[[], Awaitable[dict[str, Any]]]
 """What a form page needs besides the form to be drawn again (looked up only then)."""
+RedrawDependency = Callable[..., Awaitable[Redraw]]
+"""A `form_page` context: an async dependency answering the page's `Redraw`."""
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -106,15 +108,13 @@ def drawn_with(**context: Any) -> Redraw:
     return redraw
 
 
-def redrawn(
-    context: Callable[..., Awaitable[dict[str, Any]]], **fixed: Any
-) -> Callable[..., Redraw]:
+def redrawn(context: Callable[..., Awaitable[dict[str, Any]]], **fixed: Any) -> RedrawDependency:
     """A `form_page` context from a page's own `context` function: the dependency takes
     the parameters `context` takes (less the `fixed` ones), and calls it only to redraw."""
     signature = inspect.signature(context, eval_str=True)
     asked = [p for name, p in signature.parameters.items() if name not in fixed]
 
-    def again(**given: Any) -> Redraw:
+    async def again(**given: Any) -> Redraw:
         async def redraw() -> dict[str, Any]:
             return await context(**given, **fixed)
 
@@ -124,11 +124,11 @@ def redrawn(
     return again
 
 
-def _nothing_more() -> Redraw:
+async def _nothing_more() -> Redraw:
     return drawn_with()
 
 
-def form_page(template: str, context: Callable[..., Redraw] = _nothing_more, **fixed: Any) -> Any:
+def form_page(template: str, context: RedrawDependency = _nothing_more, **fixed: Any) -> Any:
     """The route dependency naming the form to draw again on a refusal: `template`, with
     `fixed` values, and what the `context` dependency answers to look up the rest."""
 
