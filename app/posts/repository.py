@@ -397,7 +397,8 @@ async def comment_target(
     row = (await db.execute(query)).one_or_none()
     if row is None:
         return None
-    return CommentTarget(*row[:4], space=_space_access(row._mapping))
+    comment, author, post_author, post_status = row[:4]
+    return CommentTarget(comment, author, post_author, post_status, _space_access(row._mapping))
 
 
 async def delete_comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> None:
