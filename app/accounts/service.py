@@ -32,7 +32,7 @@ from app.accounts.tokens import (
 )
 from app.audit.service import record_event
 from app.core.clock import now
-from app.core.errors import AppError, Conflict, Invalid, NotFound
+from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.caps import MailCaps
@@ -49,8 +49,7 @@ class InvalidCredentials(PasswordRejected):
     message = "The email or password is not correct."
 
 
-class EmailNotVerified(AppError):
-    status_code = 403
+class EmailNotVerified(Forbidden):
     code = "email_not_verified"
     message = "Confirm your email address first: we have sent you a new link."
     LINK_ALREADY_SENT = (
