@@ -59,12 +59,12 @@ def _signed_in(caller: AuthenticatedUser | None) -> AuthenticatedUser:
     return caller
 
 
-def caller_id(caller: MaybeUser) -> str:
+async def caller_id(caller: MaybeUser) -> str:
     """The rate-limit key of the logged-in caller (`app.core.limits.rate_limit(key=...)`);
     not a route policy, so a route keeps its own."""
     return str(_signed_in(caller).id)
 
 
-def caller_email(caller: MaybeUser) -> str:
+async def caller_email(caller: MaybeUser) -> str:
     """The logged-in caller's address, as a rate-limit key."""
     return _signed_in(caller).email

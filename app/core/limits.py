@@ -42,7 +42,7 @@ _REFUSAL = "limits_refusal"  # the request.state attribute `note_refusal` sets
 def by_body_field(model: type[BaseModel], field: str) -> Key:
     """The key `body.<field>` of the route's body (its parameter must be named `body`)."""
 
-    def body_field_key(body: Any) -> str:
+    async def body_field_key(body: Any) -> str:
         return str(getattr(body, field))
 
     body = inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=model)

@@ -47,7 +47,7 @@ class PageQuery:
     cursor: str | None
 
 
-def page_query(limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> PageQuery:
+async def page_query(limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> PageQuery:
     return PageQuery(limit, cursor)
 
 

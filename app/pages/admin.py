@@ -9,7 +9,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
@@ -28,7 +28,7 @@ from app.orgs.invites import invite_out
 from app.orgs.schemas import InviteCreate, RoleChange
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import FormRefusal, form_page, page_router, redrawn
+from app.pages.routing import FormRefusal, form_page, page_router, redrawn, see_other
 from app.spaces.endpoints import Spaces
 from app.spaces.models import Visibility
 from app.spaces.schemas import SpaceCreate, SpaceUpdate
@@ -48,10 +48,6 @@ class SpaceMemberEmail(BaseModel):
     """The space-member form: whom to add, by the email they signed up with."""
 
     email: NormalizedEmail
-
-
-def see_other(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 async def members_context(org: MemberManager, orgs: Orgs, cursor: Cursor = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.authz.caller import caller_id
 from app.authz.permissions import Permission
@@ -23,7 +23,7 @@ from app.pages.billing import PAYMENT_WORDS
 from app.pages.dashboard import org_panels
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import form_page, page_router, redrawn
+from app.pages.routing import form_page, page_router, redrawn, see_other
 from app.posts.endpoints import Posts
 from app.posts.schemas import CommentCreate, PostCreate, PostUpdate
 from app.spaces.endpoints import Spaces
@@ -32,10 +32,6 @@ router = page_router()
 # Where Stripe sent the member back from (app.billing.service.org_page_url).
 CheckoutOutcome = Annotated[str | None, Query(max_length=16)]
 FEED_PAGE = 20
-
-
-def see_other(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 @router.get("/dashboard")

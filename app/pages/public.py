@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.accounts.cookies import (
     clear_session_cookies,
@@ -41,7 +41,7 @@ from app.orgs.schemas import InviteAccept
 from app.pages.forms import FormFields, parsed
 from app.pages.next_path import safe_next
 from app.pages.rendering import render
-from app.pages.routing import Redraw, drawn_with, form_page, page_router
+from app.pages.routing import Redraw, drawn_with, form_page, page_router, see_other
 
 router = page_router()
 OPEN = ["GET", "HEAD"]
@@ -50,10 +50,6 @@ VERIFIED_ELSEWHERE = (
     "Your address is confirmed. You opened the link in another browser than the one you"
     " signed up in, so for your safety choose your password again."
 )
-
-
-def see_other(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 def token_form(template: str) -> list[Any]:
@@ -71,11 +67,11 @@ def link_page(path: str, template: str) -> None:
     router.api_route(path, methods=OPEN, name=template.removesuffix(".html"))(mailed_link_page)
 
 
-def login_form_context(fields: FormFields) -> Redraw:
+async def login_form_context(fields: FormFields) -> Redraw:
     return drawn_with(next=safe_next(fields.get("next")))
 
 
-def invite_form_context(caller: MaybeUser) -> Redraw:
+async def invite_form_context(caller: MaybeUser) -> Redraw:
     return drawn_with(user=caller)
 
 

@@ -6,7 +6,10 @@ A form route declares `form_page(template, ...)` first among its dependencies. T
 refusal, whether a rate limit declared after it or the handler raises it, draws that
 form again, with the reason in words, the refusal's headers (`Retry-After`) and the
 member's input kept (never a password); any other route answers the error page. Either
-way the refusal is noted for the wrong-password throttle (app.core.limits).
+way the refusal is noted for the wrong-password throttle (app.core.limits). A 404 is the
+404 page even on a form route, unless the handler raised it as a `FormRefusal` (what the
+form names is missing, not the page). The page's own context function usually serves
+both the GET and the redraw: `form_page(template, redrawn(page_context))`.
 """
 
 # No `from __future__ import annotations`: FastAPI reads `page_form`'s annotations, which
@@ -31,11 +34,18 @@ from app.pages.words import words_for
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 Redraw = Callable[[], Awaitable[dict[str, Any]]]
 """What a form page needs besides the form to be drawn again (looked up only then)."""
+RedrawDependency = Callable[..., Awaitable[Redraw]]
+"""A `form_page` context: an async dependency answering the page's `Redraw`."""
+
+
+def see_other(path: str) -> RedirectResponse:
+    """After a form is done: the browser GETs `path`."""
+    return RedirectResponse(path, status_code=303)
 
 
 def login_redirect(request: Request) -> RedirectResponse:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
+    return see_other(f"/login?next={quote(here, safe='/')}")
 
 
 def error_page(request: Request, error: AppError) -> Response:
@@ -62,9 +72,7 @@ class FormPage:
         return {name: value for name, value in self.fields.items() if "password" not in name}
 
     async def again(self, request: Request, error: AppError) -> Response:
-        title, text = (
-            (error.title, error.message) if isinstance(error, FormRefusal) else words_for(error)
-        )
+        title, text = _form_words(error)
         context = {"values": self.kept(), **await self.redraw()}  # a redraw may name its own
         response = render(
             request, self.template, error.status_code, error=text, error_title=title, **context
@@ -82,6 +90,12 @@ class FormRefusal(AppError):
         self.title = title
 
 
+def _form_words(error: AppError) -> tuple[str, str]:
+    if isinstance(error, FormRefusal):
+        return error.title, error.message
+    return words_for(error)
+
+
 _FORM_PAGE = "form_page"  # the request.state attribute `form_page` sets
 
 
@@ -94,15 +108,13 @@ def drawn_with(**context: Any) -> Redraw:
     return redraw
 
 
-def redrawn(
-    context: Callable[..., Awaitable[dict[str, Any]]], **fixed: Any
-) -> Callable[..., Redraw]:
+def redrawn(context: Callable[..., Awaitable[dict[str, Any]]], **fixed: Any) -> RedrawDependency:
     """A `form_page` context from a page's own `context` function: the dependency takes
     the parameters `context` takes (less the `fixed` ones), and calls it only to redraw."""
     signature = inspect.signature(context, eval_str=True)
     asked = [p for name, p in signature.parameters.items() if name not in fixed]
 
-    def again(**given: Any) -> Redraw:
+    async def again(**given: Any) -> Redraw:
         async def redraw() -> dict[str, Any]:
             return await context(**given, **fixed)
 
@@ -112,11 +124,11 @@ def redrawn(
     return again
 
 
-def _nothing_more() -> Redraw:
+async def _nothing_more() -> Redraw:
     return drawn_with()
 
 
-def form_page(template: str, context: Callable[..., Redraw] = _nothing_more, **fixed: Any) -> Any:
+def form_page(template: str, context: RedrawDependency = _nothing_more, **fixed: Any) -> Any:
     """The route dependency naming the form to draw again on a refusal: `template`, with
     `fixed` values, and what the `context` dependency answers to look up the rest."""
 

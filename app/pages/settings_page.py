@@ -20,7 +20,7 @@ from app.core.dependencies import AppSettings
 from app.pages.billing import PAYMENT_WORDS
 from app.pages.forms import FormFields, parsed, validated
 from app.pages.rendering import render
-from app.pages.routing import form_page, page_router, redrawn
+from app.pages.routing import form_page, page_router, redrawn, see_other
 
 router = page_router()
 DONE_WORDS = {
@@ -49,7 +49,7 @@ SETTINGS_FORM = form_page("settings.html", redrawn(settings_context))
 
 
 def done(what: str) -> RedirectResponse:
-    return RedirectResponse(f"/settings?done={what}", status_code=303)
+    return see_other(f"/settings?done={what}")
 
 
 @router.get("/settings")
@@ -92,7 +92,7 @@ async def end_session(
     await accounts.end_session(user, session_id)
     if session_id != user.session_id:
         return done("session")
-    response = RedirectResponse("/login", status_code=303)
+    response = see_other("/login")
     clear_session_cookies(response, settings)
     return response
 
@@ -102,6 +102,6 @@ async def logout_everywhere(
     user: CurrentUser, accounts: Accounts, settings: AppSettings
 ) -> Response:
     await accounts.logout_everywhere(user)
-    response = RedirectResponse("/login", status_code=303)
+    response = see_other("/login")
     clear_session_cookies(response, settings)
     return response
