@@ -76,9 +76,7 @@ logger = structlog.get_logger("app.ratelimit")
 T = TypeVar("T")
 
 
-class RateLimited(AppError):
-    status_code = 429
-    code = "rate_limited"
+class RateLimited(AppError, status=429):
     message = "Too many requests. Try again later."
 
 
