@@ -25,6 +25,7 @@ from app.core.middleware.request_context import RequestContextMiddleware
 from app.core.middleware.security_headers import SecurityHeadersMiddleware
 from app.core.middleware.trusted_proxy import TrustedProxies, TrustedProxyMiddleware
 from app.core.ratelimit import RateLimiter
+from app.core.route_index import index_included_routers
 from app.core.sentry import init_sentry
 from app.core.settings import Environment, Settings, get_settings, refuse_a_bare_server
 from app.idempotency.middleware import IdempotencyMiddleware
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing_router, prefix=API_PREFIX)
     app.include_router(webhook_router, prefix=API_PREFIX)
     install_pages(app, settings)  # member pages: routes, and their form CSRF middleware
+    index_included_routers(app)  # a router with no route for the path is passed over at once
     assert_every_route_declares_a_policy(app)
     install_openapi(app)  # the error model, session cookie and CSRF header in /openapi.json
     # Each add_middleware wraps the ones added before it: innermost first.
