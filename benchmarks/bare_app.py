@@ -35,7 +35,6 @@ from app.core.database import Database
 from app.core.security import new_session_token, token_hash
 from app.core.settings import Settings
 from app.messages import repository as messages
-from app.messages.endpoints import conversation_out, message_out
 from app.messages.schemas import ConversationPage, MessageOut
 from app.posts import repository as posts
 from app.posts.schemas import CommentOut, CommentPage, PostOut, PostPage
@@ -107,7 +106,7 @@ async def list_comments(context: Caller, post_id: uuid.UUID, limit: int = 50) ->
 async def list_conversations(context: Caller, limit: int = 20) -> ConversationPage:
     async with database.read_sessionmaker() as db:
         rows = await messages.conversations_page(db, context, before=None, limit=limit + 1)
-    return ConversationPage(items=[conversation_out(r) for r in rows[:limit]], next_cursor=None)
+    return ConversationPage(items=rows[:limit], next_cursor=None)
 
 
 @app.get("/me")
@@ -157,7 +156,7 @@ async def send_message(context: Caller, conversation_id: uuid.UUID, body: TextIn
         await db.flush()
         row = await messages.message(db, context, message_id)
         await db.commit()
-    return message_out(row)
+    return row
 
 
 class LoginIn(BaseModel):

@@ -10,23 +10,19 @@ signature is checked first, and the scope of the org found is then issued by
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.authz.org_context import OrgScope
 from app.billing.models import BillingAccount, BillingPlan, StripeEvent
+from app.billing.schemas import MemberBillingOut, OwnStandingOut
 from app.core.clock import now
+from app.core.schemas import Records
 from app.orgs.models import Membership, Org
 
-
-@dataclass(frozen=True)
-class MemberBillingRow:
-    user_id: uuid.UUID
-    payment_status: str
-    current_period_end: datetime | None
+MEMBER_BILLINGS = Records(MemberBillingOut)
+STANDINGS = Records(OwnStandingOut)
 
 
 async def plan_price(db: AsyncSession, scope: OrgScope) -> str | None:
@@ -64,14 +60,14 @@ async def open_account(
 
 async def member_billing(
     db: AsyncSession, scope: OrgScope, user_id: uuid.UUID
-) -> MemberBillingRow | None:
+) -> MemberBillingOut | None:
     query = (
         select(Membership.user_id, Membership.payment_status, BillingAccount.current_period_end)
         .outerjoin(BillingAccount, BillingAccount.membership_id == Membership.id)
         .where(Membership.org_id == scope.org_id, Membership.user_id == user_id)
     )
-    row = (await db.execute(query)).one_or_none()
-    return MemberBillingRow(*row) if row is not None else None
+    row = (await db.execute(query)).mappings().one_or_none()
+    return MEMBER_BILLINGS.one(row) if row is not None else None
 
 
 async def membership_in(
@@ -123,28 +119,26 @@ async def set_event_outcome(db: AsyncSession, event_id: str, outcome: str) -> No
         event.outcome = outcome
 
 
-@dataclass(frozen=True)
-class OwnStandingRow:
-    org_id: uuid.UUID
-    org_name: str
-    payment_status: str
-    current_period_end: datetime | None
-    sells_membership: bool
-    has_customer: bool
-
-
-async def standings_of_user(db: AsyncSession, user_id: uuid.UUID) -> list[OwnStandingRow]:
+async def standings_of_user(db: AsyncSession, user_id: uuid.UUID) -> list[OwnStandingOut]:
     """The caller's own memberships with their payment standing, every org at once (no org
     context: like `app.orgs.repository.orgs_of_user`, this is the caller's own list)."""
     query = (
         select(
-            Org.id, Org.name, Membership.payment_status, BillingAccount.current_period_end,
-            BillingPlan.org_id.is_not(None), BillingAccount.customer_id.is_not(None),
+            Org.id.label("org_id"),
+            Org.name.label("org_name"),
+            BillingPlan.org_id.is_not(None).label("org_sells_membership"),
+            Membership.payment_status,
+            BillingAccount.current_period_end,
+            BillingAccount.customer_id.is_not(None).label("has_billing_account"),
         )
         .join(Membership, Membership.org_id == Org.id)
         .outerjoin(BillingAccount, BillingAccount.membership_id == Membership.id)
         .outerjoin(BillingPlan, BillingPlan.org_id == Org.id)
         .where(Membership.user_id == user_id)
         .order_by(Org.name, Org.id)
-    )  # fmt: skip
-    return [OwnStandingRow(*row) for row in (await db.execute(query)).all()]
+    )
+    rows = (await db.execute(query)).mappings()
+    return STANDINGS.all(
+        {"org_id": row["org_id"], "org_name": row["org_name"], "membership": dict(row)}
+        for row in rows  # the other columns are the membership's (MyMembershipOut)
+    )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from app.core.schemas import RequestBody, examples
 from app.orgs.models import PaymentStatus, grants_paid_access
@@ -40,8 +40,6 @@ class RedirectOut(BaseModel):
 
 
 class MemberBillingOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     user_id: uuid.UUID
     payment_status: PaymentStatus
     current_period_end: datetime | None

@@ -111,10 +111,10 @@ class BillingService(RequestService):
         """A member's payment status, to that member and to owner and admins; 404 otherwise."""
         if not may_see_payment_of(context, user_id):
             raise NotFound()
-        row = await repository.member_billing(self.db, context.scope, user_id)
-        if row is None:
+        billing = await repository.member_billing(self.db, context.scope, user_id)
+        if billing is None:
             raise NotFound()
-        return MemberBillingOut.model_validate(row)
+        return billing
 
     async def my_membership(self, context: OrgContext) -> MyMembershipOut:
         """The caller's own payment standing in the org, for the member pages."""
@@ -130,20 +130,7 @@ class BillingService(RequestService):
 
     async def my_standings(self, user_id: uuid.UUID) -> list[OwnStandingOut]:
         """The caller's own payment standing in each of their orgs, for the settings page."""
-        rows = await repository.standings_of_user(self.db, user_id)
-        return [
-            OwnStandingOut(
-                org_id=row.org_id,
-                org_name=row.org_name,
-                membership=MyMembershipOut(
-                    org_sells_membership=row.sells_membership,
-                    payment_status=PaymentStatus(row.payment_status),
-                    current_period_end=row.current_period_end,
-                    has_billing_account=row.has_customer,
-                ),
-            )
-            for row in rows
-        ]
+        return await repository.standings_of_user(self.db, user_id)
 
     def _audit(self, context: OrgContext, action: str, details: dict[str, Any]) -> None:
         record_event(

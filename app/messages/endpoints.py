@@ -14,9 +14,7 @@ from app.core.dependencies import DbSession, settings_of
 from app.core.json_body import api_router
 from app.core.limits import rate_limit
 from app.core.pagination import Paging
-from app.core.schemas import out_of
 from app.idempotency.service import IDEMPOTENT
-from app.messages.repository import BlockRow, ConversationRow, MessageRow
 from app.messages.schemas import (
     BlockCreate,
     BlockOut,
@@ -27,7 +25,6 @@ from app.messages.schemas import (
     MessageCreate,
     MessageOut,
     MessagePage,
-    ParticipantOut,
 )
 from app.messages.service import MessageService
 
@@ -39,27 +36,6 @@ async def message_service(request: Request, db: DbSession) -> MessageService:
 
 
 Messages = Annotated[MessageService, Depends(message_service)]
-
-
-def conversation_out(row: ConversationRow) -> ConversationOut:
-    return ConversationOut(
-        id=row.id,
-        participants=[
-            ParticipantOut(user_id=p.user_id, display_name=p.display_name) for p in row.participants
-        ],
-        created_at=row.created_at,
-        last_message_at=row.last_message_at,
-    )
-
-
-def message_out(row: MessageRow) -> MessageOut:
-    return out_of(MessageOut, row)
-
-
-def block_out(row: BlockRow) -> BlockOut:
-    return BlockOut(
-        id=row.id, user_id=row.user_id, display_name=row.display_name, created_at=row.created_at
-    )
 
 
 BLOCKED_NOTE = (
@@ -91,17 +67,16 @@ async def open_conversation(
     """Open a direct conversation with other members of the org (the caller is always
     in it): 201 with a new one, 200 with the existing conversation of exactly the same
     participants."""
-    row, created = await messages.open(org, body.participant_ids)
+    conversation, created = await messages.open(org, body.participant_ids)
     created_or_existing(response, created)
-    return conversation_out(row)
+    return conversation
 
 
 @router.get("/conversations", summary="List my conversations")
 async def list_conversations(org: OrgMember, messages: Messages, page: Paging) -> ConversationPage:
     """The caller's conversations in this org, latest activity first, a page at a
     time."""
-    found = await messages.conversations(org, page.limit, page.cursor)
-    return ConversationPage.of(found, conversation_out)
+    return ConversationPage.of_items(await messages.conversations(org, page.limit, page.cursor))
 
 
 @router.get("/conversations/{conversation_id}", summary="Read a conversation")
@@ -110,7 +85,7 @@ async def read_conversation(
 ) -> ConversationOut:
     """A conversation's participants and last activity. One the caller is not in is a
     404."""
-    return conversation_out(await messages.conversation(org, conversation_id))
+    return await messages.conversation(org, conversation_id)
 
 
 @router.get("/conversations/{conversation_id}/messages", summary="List a conversation's messages")
@@ -120,7 +95,7 @@ async def list_messages(
     """The messages of a conversation the caller is in, newest first; `next_cursor`
     pages back through the history."""
     found = await messages.messages(org, conversation_id, page.limit, page.cursor)
-    return MessagePage.of(found, message_out)
+    return MessagePage.of_items(found)
 
 
 @router.post(
@@ -137,7 +112,7 @@ async def send_message(
     messages: Messages,
 ) -> MessageOut:
     """Write to a conversation the caller is in."""
-    return message_out(await messages.send(org, conversation_id, body.body))
+    return await messages.send(org, conversation_id, body.body)
 
 
 @router.post(
@@ -161,15 +136,15 @@ async def block_member(
 ) -> BlockOut:
     """Stop a member of the org from opening or writing to a conversation with the
     caller: 201 for a new block, 200 when the member was blocked already."""
-    row, created = await messages.block(org, body.user_id)
+    block, created = await messages.block(org, body.user_id)
     created_or_existing(response, created)
-    return block_out(row)
+    return block
 
 
 @router.get("/blocks", summary="List the members I blocked")
 async def list_blocks(org: OrgMember, messages: Messages, page: Paging) -> BlockPage:
     """The members of this org the caller blocked, a page at a time."""
-    return BlockPage.of(await messages.blocks(org, page.limit, page.cursor), block_out)
+    return BlockPage.of_items(await messages.blocks(org, page.limit, page.cursor))
 
 
 @router.delete(

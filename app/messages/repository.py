@@ -7,52 +7,24 @@ conversations are found through participations of their current membership.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import RowMapping, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext
 from app.core.pagination import keyset_after, keyset_before
+from app.core.schemas import Records
 from app.messages.models import Block, Conversation, ConversationParticipant, Message
+from app.messages.schemas import BlockOut, ConversationRecord, MessageOut
 from app.orgs.models import Membership
 
-
-@dataclass(frozen=True)
-class ParticipantRow:
-    user_id: uuid.UUID
-    membership_id: uuid.UUID
-    display_name: str
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    id: uuid.UUID
-    created_at: datetime
-    last_message_at: datetime
-    participants: tuple[ParticipantRow, ...]
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    id: uuid.UUID
-    conversation_id: uuid.UUID
-    sender_id: uuid.UUID
-    sender_name: str
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class BlockRow:
-    id: uuid.UUID
-    user_id: uuid.UUID
-    display_name: str
-    created_at: datetime
+CONVERSATIONS = Records(ConversationRecord)
+MESSAGES = Records(MessageOut)
+BLOCKS = Records(BlockOut)
 
 
 async def memberships_of(
@@ -89,20 +61,26 @@ def _with_participants(conversations: Any) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _grouped(rows: Any) -> list[ConversationRow]:
-    found: dict[uuid.UUID, tuple[datetime, datetime, list[ParticipantRow]]] = {}
+def _grouped(rows: Iterable[RowMapping]) -> list[ConversationRecord]:
+    """One record a conversation of rows of (conversation, one participant), in order."""
+    found: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
-        entry = found.setdefault(row.id, (row.created_at, row.last_message_at, []))
-        entry[2].append(ParticipantRow(row.user_id, row.membership_id, row.display_name))
-    return [
-        ConversationRow(id_, created, last, tuple(participants))
-        for id_, (created, last, participants) in found.items()
-    ]
+        conversation = found.setdefault(
+            row["id"],
+            {
+                "id": row["id"],
+                "created_at": row["created_at"],
+                "last_message_at": row["last_message_at"],
+                "participants": [],
+            },
+        )
+        conversation["participants"].append(dict(row))
+    return CONVERSATIONS.all(found.values())
 
 
 async def conversation(
     db: AsyncSession, context: OrgContext, conversation_id: uuid.UUID
-) -> ConversationRow | None:
+) -> ConversationRecord | None:
     """The conversation with all its participants; the caller decides who may see it."""
     one = (
         select(Conversation.id, Conversation.created_at, Conversation.last_message_at)
@@ -110,7 +88,7 @@ async def conversation(
         .subquery()
     )
     query = _with_participants(one).order_by(User.display_name, ConversationParticipant.user_id)
-    rows = _grouped((await db.execute(query)).all())
+    rows = _grouped((await db.execute(query)).mappings())
     return rows[0] if rows else None
 
 
@@ -120,7 +98,7 @@ async def conversations_page(
     *,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[ConversationRow]:
+) -> list[ConversationRecord]:
     """The caller's conversations, latest activity first, in one query with participants."""
     mine = (
         select(Conversation.id, Conversation.created_at, Conversation.last_message_at)
@@ -141,7 +119,7 @@ async def conversations_page(
         User.display_name,
         ConversationParticipant.user_id,
     )
-    return _grouped((await db.execute(query)).all())
+    return _grouped((await db.execute(query)).mappings())
 
 
 async def conversation_id_by_key(
@@ -180,12 +158,12 @@ def add_conversation(
 
 
 def _message_rows() -> Select[*tuple[Any, ...]]:
-    """The columns of a MessageRow, its sender's name joined."""
+    """The columns of a MessageOut, its sender's name joined."""
     return select(
         Message.id,
         Message.conversation_id,
         Message.sender_id,
-        User.display_name,
+        User.display_name.label("sender_name"),
         Message.body,
         Message.created_at,
     ).join(User, User.id == Message.sender_id)
@@ -204,7 +182,7 @@ async def messages_page(
     *,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[MessageRow]:
+) -> list[MessageOut]:
     """Newest first: a client pages back through the history."""
     query = (
         _messages_of(context, conversation_id)
@@ -212,7 +190,7 @@ async def messages_page(
         .limit(limit)
     )
     query = keyset_before(query, (Message.created_at, Message.id), before)
-    return [MessageRow(*row) for row in (await db.execute(query)).all()]
+    return MESSAGES.all((await db.execute(query)).mappings())
 
 
 async def add_message(
@@ -241,9 +219,9 @@ async def add_message(
     return message_id
 
 
-async def message(db: AsyncSession, context: OrgContext, message_id: uuid.UUID) -> MessageRow:
+async def message(db: AsyncSession, context: OrgContext, message_id: uuid.UUID) -> MessageOut:
     query = _message_rows().where(Message.id == message_id, Message.org_id == context.org_id)
-    return MessageRow(*(await db.execute(query)).one())
+    return MESSAGES.one((await db.execute(query)).mappings().one())
 
 
 # -- blocks -----------------------------------------------------------------------------
@@ -265,15 +243,16 @@ async def blocks_among(
 
 def _blocks_by(context: OrgContext) -> Select[*tuple[Any, ...]]:
     return (
-        select(Block.id, Block.blocked_id, User.display_name, Block.created_at)
+        select(Block.id, Block.blocked_id.label("user_id"), User.display_name, Block.created_at)
         .join(User, User.id == Block.blocked_id)
         .where(Block.org_id == context.org_id, Block.blocker_id == context.user_id)
     )
 
 
-async def block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> BlockRow | None:
-    row = (await db.execute(_blocks_by(context).where(Block.blocked_id == user_id))).one_or_none()
-    return BlockRow(*row) if row is not None else None
+async def block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> BlockOut | None:
+    query = _blocks_by(context).where(Block.blocked_id == user_id)
+    row = (await db.execute(query)).mappings().one_or_none()
+    return BLOCKS.one(row) if row is not None else None
 
 
 async def blocks_page(
@@ -282,10 +261,10 @@ async def blocks_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[BlockRow]:
+) -> list[BlockOut]:
     query = _blocks_by(context).order_by(Block.created_at, Block.id).limit(limit)
     query = keyset_after(query, (Block.created_at, Block.id), after)
-    return [BlockRow(*row) for row in (await db.execute(query)).all()]
+    return BLOCKS.all((await db.execute(query)).mappings())
 
 
 def add_block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -32,11 +33,24 @@ class ParticipantOut(BaseModel):
     display_name: str
 
 
+class ParticipantRecord(ParticipantOut):
+    """A participant with the membership that deciding on the conversation needs."""
+
+    membership_id: uuid.UUID = Field(exclude=True)
+
+
 class ConversationOut(BaseModel):
     id: uuid.UUID
-    participants: list[ParticipantOut]
+    participants: Sequence[ParticipantOut]
     created_at: datetime
     last_message_at: datetime
+
+
+class ConversationRecord(ConversationOut):
+    """A conversation as read for its caller: its participants' memberships say who may
+    read it, and the response never shows them."""
+
+    participants: Sequence[ParticipantRecord]
 
 
 class ConversationPage(Page[ConversationOut]):

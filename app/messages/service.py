@@ -22,7 +22,7 @@ from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import page_request
 from app.core.settings import Settings
 from app.messages import repository
-from app.messages.repository import BlockRow, ConversationRow, MessageRow
+from app.messages.schemas import BlockOut, ConversationRecord, MessageOut
 
 
 class Blocked(Forbidden):
@@ -46,7 +46,7 @@ class MessageService:
 
     async def open(
         self, context: OrgContext, participant_ids: Iterable[uuid.UUID]
-    ) -> tuple[ConversationRow, bool]:
+    ) -> tuple[ConversationRecord, bool]:
         """The conversation of the caller and these members, and whether it is new."""
         others = set(participant_ids) - {context.user_id}
         if not others:
@@ -77,7 +77,7 @@ class MessageService:
 
     async def conversations(
         self, context: OrgContext, limit: int, cursor: str | None
-    ) -> tuple[list[ConversationRow], str | None]:
+    ) -> tuple[list[ConversationRecord], str | None]:
         scope = f"conversations:{context.org_id}:{context.membership_id}"
         page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.conversations_page(
@@ -87,7 +87,7 @@ class MessageService:
 
     async def conversation(
         self, context: OrgContext, conversation_id: uuid.UUID
-    ) -> ConversationRow:
+    ) -> ConversationRecord:
         row = await repository.conversation(self.db, context, conversation_id)
         memberships = (p.membership_id for p in row.participants) if row else ()
         if row is None or not may_read_conversation(context, memberships):
@@ -98,7 +98,7 @@ class MessageService:
 
     async def messages(
         self, context: OrgContext, conversation_id: uuid.UUID, limit: int, cursor: str | None
-    ) -> tuple[list[MessageRow], str | None]:
+    ) -> tuple[list[MessageOut], str | None]:
         await self.conversation(context, conversation_id)
         scope = f"messages:{context.org_id}:{conversation_id}"
         page = page_request(self.settings.signing_key(), scope, limit, cursor)
@@ -107,7 +107,7 @@ class MessageService:
         )
         return page.cut(rows, lambda row: (row.created_at, row.id))
 
-    async def send(self, context: OrgContext, conversation_id: uuid.UUID, body: str) -> MessageRow:
+    async def send(self, context: OrgContext, conversation_id: uuid.UUID, body: str) -> MessageOut:
         conversation = await self.conversation(context, conversation_id)
         people = {participant.user_id for participant in conversation.participants}
         if not may_message(context, await repository.blocks_among(self.db, context, people)):
@@ -121,7 +121,7 @@ class MessageService:
 
     # -- blocks -----------------------------------------------------------------------
 
-    async def block(self, context: OrgContext, user_id: uuid.UUID) -> tuple[BlockRow, bool]:
+    async def block(self, context: OrgContext, user_id: uuid.UUID) -> tuple[BlockOut, bool]:
         """The caller's block of a member of the org, and whether it is new."""
         if user_id == context.user_id:
             raise Invalid("You cannot block yourself.", code="self_block")
@@ -149,7 +149,7 @@ class MessageService:
 
     async def blocks(
         self, context: OrgContext, limit: int, cursor: str | None
-    ) -> tuple[list[BlockRow], str | None]:
+    ) -> tuple[list[BlockOut], str | None]:
         scope = f"blocks:{context.org_id}:{context.user_id}"
         page = page_request(self.settings.signing_key(), scope, limit, cursor)
         rows = await repository.blocks_page(self.db, context, after=page.after, limit=page.fetch)

@@ -55,7 +55,7 @@ from app.orgs.schemas import (
     OwnershipTransfer,
     RoleChange,
 )
-from app.orgs.service import OrgService, member_out
+from app.orgs.service import OrgService
 
 router = api_router(prefix="/orgs", tags=["orgs"])
 invites_router = api_router(prefix="/invites", tags=["orgs"])
@@ -143,7 +143,7 @@ async def list_members(org: OrgMember, orgs: Orgs, page: Paging) -> MemberPage:
 async def read_member(org: OrgMember, user_id: uuid.UUID, orgs: Orgs) -> MemberOut:
     """One member of the org, by user id: role, display name, join date (and email,
     for those who manage members)."""
-    return member_out(org, await orgs.member(org, user_id))
+    return await orgs.member(org, user_id)
 
 
 @router.patch("/{org_id}/members/{user_id}", summary="Change a member's role")
@@ -153,7 +153,7 @@ async def change_role(
     """Give a member another role (owner and admins). Nobody grants a role above their
     own or changes someone at or above their own; the owner role moves only by
     `POST /orgs/{org_id}/transfer-ownership`."""
-    return member_out(org, await orgs.change_role(org, user_id, body.role))
+    return await orgs.change_role(org, user_id, body.role)
 
 
 @router.delete(

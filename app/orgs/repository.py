@@ -7,8 +7,8 @@ and filters by its org, so a handler cannot reach another org's rows.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,44 +19,28 @@ from app.authz.org_context import OrgContext, OrgScope
 from app.authz.permissions import Role
 from app.core.clock import now
 from app.core.pagination import keyset_after, keyset_before
+from app.core.schemas import Records
 from app.orgs.models import Invite, Membership, Org
+from app.orgs.schemas import MemberOut
+
+MEMBERS = Records(MemberOut)
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    user_id: uuid.UUID
-    role: str
-    display_name: str
-    email: str
-    payment_status: str
-    joined_at: datetime
-    membership_id: uuid.UUID
-
-
-_MEMBER_COLUMNS = (
-    Membership.user_id,
-    Membership.role,
-    User.display_name,
-    User.email,
-    Membership.payment_status,
-    Membership.joined_at,
-    Membership.id,
-)
-
-
-MemberSelect = Select[uuid.UUID, str, str, str, str, datetime, uuid.UUID]
-
-
-def _members_of(context: OrgContext) -> MemberSelect:
+def _members_of(context: OrgContext) -> Select[*tuple[Any, ...]]:
+    """The org's members as `MemberOut`, each with their email: the service decides who
+    sees it."""
     return (
-        select(*_MEMBER_COLUMNS)
+        select(
+            Membership.id,
+            Membership.user_id,
+            Membership.role,
+            User.display_name,
+            User.email,
+            Membership.joined_at,
+        )
         .join(User, User.id == Membership.user_id)
         .where(Membership.org_id == context.org_id)
     )
-
-
-def _member_row(row: object) -> MemberRow:
-    return MemberRow(*row)  # type: ignore[misc]
 
 
 async def org_of(db: AsyncSession, context: OrgContext) -> Org | None:
@@ -67,10 +51,10 @@ async def slug_is_taken(db: AsyncSession, slug: str) -> bool:
     return (await db.execute(select(Org.id).where(Org.slug == slug))).first() is not None
 
 
-async def member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> MemberRow | None:
+async def member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> MemberOut | None:
     result = await db.execute(_members_of(context).where(Membership.user_id == user_id))
-    row = result.one_or_none()
-    return _member_row(row) if row is not None else None
+    row = result.mappings().one_or_none()
+    return MEMBERS.one(row) if row is not None else None
 
 
 async def members_page(
@@ -79,10 +63,10 @@ async def members_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[MemberRow]:
+) -> list[MemberOut]:
     query = _members_of(context).order_by(Membership.joined_at, Membership.id).limit(limit)
     query = keyset_after(query, (Membership.joined_at, Membership.id), after)
-    return [_member_row(row) for row in (await db.execute(query)).all()]
+    return MEMBERS.all((await db.execute(query)).mappings())
 
 
 async def set_role(db: AsyncSession, context: OrgContext, user_id: uuid.UUID, role: str) -> None:
@@ -251,9 +235,9 @@ async def people_of_events(
     return [(row[0], str(row[1]), str(row[2])) for row in (await db.execute(query)).all()]
 
 
-async def members_by_email(db: AsyncSession, context: OrgContext, email: str) -> list[MemberRow]:
+async def members_by_email(db: AsyncSession, context: OrgContext, email: str) -> list[MemberOut]:
     result = await db.execute(_members_of(context).where(User.email == email))
-    return [_member_row(row) for row in result.all()]
+    return MEMBERS.all(result.mappings())
 
 
 async def invite_names(db: AsyncSession, invite: Invite) -> tuple[str, str]:

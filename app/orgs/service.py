@@ -19,7 +19,6 @@ from app.core.request_meta import RequestMeta
 from app.core.service import RequestService
 from app.orgs import repository
 from app.orgs.models import Org
-from app.orgs.repository import MemberRow
 from app.orgs.schemas import MemberOut
 from app.spaces.service import remove_from_all_spaces
 
@@ -40,15 +39,11 @@ class SlugTaken(Conflict):
     message = "That slug is taken."
 
 
-def member_out(context: OrgContext, row: MemberRow) -> MemberOut:
-    return MemberOut(
-        id=row.membership_id,
-        user_id=row.user_id,
-        role=Role(row.role),
-        display_name=row.display_name,
-        email=row.email if may_see_email_of(context, row.user_id) else None,
-        joined_at=row.joined_at,
-    )
+def as_seen_by(context: OrgContext, member: MemberOut) -> MemberOut:
+    """The member as the caller may see them: the email only where `may_see_email_of`."""
+    if may_see_email_of(context, member.user_id):
+        return member
+    return member.model_copy(update={"email": None})
 
 
 async def create_org_with_owner(
@@ -111,16 +106,17 @@ class OrgService(RequestService):
         scope = f"members:{context.org_id}"
         page = self._page(scope, limit, cursor)
         rows = await repository.members_page(self.db, context, after=page.after, limit=page.fetch)
-        items, next_cursor = page.cut(rows, lambda row: (row.joined_at, row.membership_id))
-        return [member_out(context, row) for row in items], next_cursor
+        items, next_cursor = page.cut(rows, lambda member: (member.joined_at, member.id))
+        return [as_seen_by(context, member) for member in items], next_cursor
 
-    async def member(self, context: OrgContext, user_id: uuid.UUID) -> MemberRow:
-        row = await repository.member(self.db, context, user_id)
-        if row is None:
+    async def member(self, context: OrgContext, user_id: uuid.UUID) -> MemberOut:
+        """The member as the caller may see them."""
+        member = await repository.member(self.db, context, user_id)
+        if member is None:
             raise NotFound()
-        return row
+        return as_seen_by(context, member)
 
-    async def member_by_email(self, context: OrgContext, email: str) -> MemberRow:
+    async def member_by_email(self, context: OrgContext, email: str) -> MemberOut:
         """The member of this org with that (normalized) email: 404 for anyone else."""
         rows = await repository.members_by_email(self.db, context, email)
         if not rows:
@@ -129,22 +125,22 @@ class OrgService(RequestService):
 
     async def change_role(
         self, context: OrgContext, user_id: uuid.UUID, new_role: Role
-    ) -> MemberRow:
+    ) -> MemberOut:
         target = await self.member(context, user_id)
-        if not may_assign_role(context, Role(target.role), new_role):
+        if not may_assign_role(context, target.role, new_role):
             raise await self._deny(context, f"role {target.role} -> {new_role}")
         await repository.set_role(self.db, context, user_id, new_role)
         record_event(
             self.db, "member.role_changed", self.meta, org_id=context.org_id,
             actor_user_id=context.user_id, target_user_id=user_id,
-            details={"from": target.role, "to": str(new_role)},
+            details={"from": str(target.role), "to": str(new_role)},
         )  # fmt: skip
         await self.db.commit()
         return await self.member(context, user_id)
 
     async def remove(self, context: OrgContext, user_id: uuid.UUID) -> None:
         target = await self.member(context, user_id)
-        if not may_remove_member(context, user_id, Role(target.role)):
+        if not may_remove_member(context, user_id, target.role):
             raise await self._deny(context, "remove member")
         await remove_from_all_spaces(self.db, context, user_id)
         await repository.remove_member(self.db, context, user_id)
@@ -165,7 +161,7 @@ class OrgService(RequestService):
         record_event(
             self.db, "org.ownership_transferred", self.meta, org_id=context.org_id,
             actor_user_id=context.user_id, target_user_id=user_id,
-            details={"previous_role_of_new_owner": target.role},
+            details={"previous_role_of_new_owner": str(target.role)},
         )  # fmt: skip
         await self.db.commit()
 

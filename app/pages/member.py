@@ -16,7 +16,7 @@ from app.authz.policies import CurrentUser, MyOrgContexts, OrgMember
 from app.billing.endpoints import Billing
 from app.core.limits import rate_limit
 from app.core.pagination import Cursor
-from app.messages.endpoints import Messages, conversation_out, message_out
+from app.messages.endpoints import Messages
 from app.messages.schemas import BlockCreate, ConversationCreate, MessageCreate
 from app.orgs.endpoints import Orgs
 from app.pages.billing import PAYMENT_WORDS
@@ -176,7 +176,7 @@ async def conversations_page(
     rows, next_cursor = await messages.conversations(org, FEED_PAGE, cursor)
     return render(
         request, "conversations.html", user=org, org_id=org.org_id,
-        conversations=[conversation_out(r) for r in rows], next_cursor=next_cursor,
+        conversations=rows, next_cursor=next_cursor,
     )  # fmt: skip
 
 
@@ -190,11 +190,11 @@ async def start_conversation(org: OrgMember, fields: FormFields, messages: Messa
 async def conversation_context(
     org: OrgMember, conversation_id: uuid.UUID, messages: Messages, cursor: Cursor = None
 ) -> dict[str, Any]:
-    conversation = conversation_out(await messages.conversation(org, conversation_id))
+    conversation = await messages.conversation(org, conversation_id)
     rows, next_cursor = await messages.messages(org, conversation_id, FEED_PAGE, cursor)
     return {
         "user": org, "org_id": org.org_id, "conversation": conversation,
-        "messages": [message_out(r) for r in rows], "next_cursor": next_cursor,
+        "messages": rows, "next_cursor": next_cursor,
     }  # fmt: skip
 
 
