@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +33,7 @@ from app.accounts.tokens import (
 )
 from app.audit.service import record_event
 from app.core.clock import now
-from app.core.errors import AppError, Conflict, Invalid, NotFound
+from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.mail.caps import MailCaps
@@ -49,8 +50,7 @@ class InvalidCredentials(PasswordRejected):
     message = "The email or password is not correct."
 
 
-class EmailNotVerified(AppError):
-    status_code = 403
+class EmailNotVerified(Forbidden):
     code = "email_not_verified"
     message = "Confirm your email address first: we have sent you a new link."
     LINK_ALREADY_SENT = (
@@ -437,6 +437,30 @@ class AccountService:
             user.bio = bio
         await self.db.commit()
         return user
+
+
+async def user_with_id(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The account with this id, or None: how other packages read an account."""
+    return await repository.user_by_id(db, user_id)
+
+
+async def verified_account(db: AsyncSession, email: str) -> tuple[uuid.UUID, bool]:
+    """The account with `email`, or a new verified one (and True) that logs in by magic
+    link or reset: for bootstrap commands, which run without the API."""
+    user = await repository.user_by_email(db, email)
+    if user is not None:
+        return user.id, False
+    unusable = PasswordHasher().hash(secrets.token_urlsafe(32))
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        password_hash=unusable,
+        display_name=email.split("@")[0],
+        email_verified_at=now(),
+    )
+    db.add(user)
+    await db.commit()
+    return user.id, True
 
 
 def _digest(browser_proof: str) -> str:

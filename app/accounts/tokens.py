@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AccountToken, TokenPurpose
 from app.core.clock import now
-from app.core.errors import AppError
+from app.core.errors import BadRequest
 from app.core.logging import remember_secret
 from app.core.signing import timed_serializer
 
@@ -28,8 +28,7 @@ TOKEN_LIFETIMES = {
 }
 
 
-class InvalidToken(AppError):
-    status_code = 400
+class InvalidToken(BadRequest):
     code = "invalid_token"
     message = "This link is invalid, already used or expired."
 

@@ -113,7 +113,9 @@ async def _caller_and_membership(
     """The caller behind a session token and their membership of `org_id` (all None when
     not a member)."""
     parameters = {"token_hash": token_hash(token), "org_id": org_id}
-    row = (await db.execute(_CALLER_AND_MEMBERSHIP, parameters)).one_or_none()
+    # on the session's connection: a Core statement needs none of the ORM's execute path
+    connection = await db.connection()
+    row = (await connection.execute(_CALLER_AND_MEMBERSHIP, parameters)).one_or_none()
     if row is None:
         return None, None
     caller = await live_session(db, settings, row)

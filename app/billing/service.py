@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.accounts.repository import user_by_id
+from app.accounts.service import user_with_id
 from app.audit.service import record_event
 from app.authz.org_context import OrgContext
 from app.authz.rules import may_see_payment_of
@@ -88,7 +88,7 @@ class BillingService(RequestService):
         if context.payment_active:
             raise AlreadySubscribed()
         account = await repository.open_account(self.db, context.scope, context.membership_id)
-        user = await user_by_id(self.db, context.user_id)
+        user = await user_with_id(self.db, context.user_id)
         if user is None:
             raise NotFound()
         params = checkout_params(self.settings, context, price_id, account.customer_id, user.email)

@@ -26,7 +26,7 @@ from app.billing import repository
 from app.billing.events import MalformedEvent, PaymentEvent, read_event
 from app.billing.models import BillingAccount
 from app.core.clock import now
-from app.core.errors import AppError, Unavailable
+from app.core.errors import BadRequest, Conflict, Unavailable
 from app.core.request_meta import RequestMeta
 from app.core.settings import Settings
 from app.orgs.models import Membership, Org, PaymentStatus
@@ -50,20 +50,17 @@ class WebhookNotConfigured(Unavailable):
     message = "Payment events are not accepted: STRIPE_WEBHOOK_SECRET is not set."
 
 
-class InvalidSignature(AppError):
-    status_code = 400
+class InvalidSignature(BadRequest):
     code = "invalid_signature"
     message = "The Stripe-Signature header does not verify for this body (or is too old)."
 
 
-class InvalidEvent(AppError):
-    status_code = 400
+class InvalidEvent(BadRequest):
     code = "invalid_event"
     message = "The body is not a Stripe event."
 
 
-class EventCollided(AppError):
-    status_code = 409
+class EventCollided(Conflict):
     code = "concurrent_event"
     message = "Another event for this membership was applied at the same moment; retry."
 

@@ -33,11 +33,19 @@ STATUS_CODES = {
 
 
 class AppError(Exception):
-    """A failure the caller may see: its status, a stable code and a plain message."""
+    """A failure the caller may see: its status, a stable code and a plain message.
+
+    A subclass declared with `status=` takes that status and its code from STATUS_CODES.
+    """
 
     status_code = 400
     code = "bad_request"
     message = "The request could not be processed."
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code, cls.code = status, STATUS_CODES[status]
 
     def __init__(
         self,
@@ -52,39 +60,31 @@ class AppError(Exception):
         super().__init__(self.message)
 
 
-class NotAuthenticated(AppError):
-    status_code = 401
-    code = "not_authenticated"
+class BadRequest(AppError, status=400):
+    """AppError's own status, named as the others are."""
+
+
+class NotAuthenticated(AppError, status=401):
     message = "You need to log in."
 
 
-class Forbidden(AppError):
-    status_code = 403
-    code = "forbidden"
+class Forbidden(AppError, status=403):
     message = "You may not do this."
 
 
-class NotFound(AppError):
-    status_code = 404
-    code = "not_found"
+class NotFound(AppError, status=404):
     message = "Not found."
 
 
-class Conflict(AppError):
-    status_code = 409
-    code = "conflict"
+class Conflict(AppError, status=409):
     message = "This conflicts with the current state."
 
 
-class Invalid(AppError):
-    status_code = 422
-    code = "validation_error"
+class Invalid(AppError, status=422):
     message = "The request is not valid."
 
 
-class Unavailable(AppError):
-    status_code = 503
-    code = "unavailable"
+class Unavailable(AppError, status=503):
     message = "The service is not available right now."
 
 

@@ -24,7 +24,7 @@ from itsdangerous import BadSignature
 from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 
-from app.core.errors import AppError
+from app.core.errors import BadRequest
 from app.core.schemas import DEFAULT_PAGE_SIZE, PageLimit
 from app.core.signing import plain_serializer
 
@@ -74,7 +74,7 @@ class Page(BaseModel, Generic[ItemT]):
         return cls(items=list(items), next_cursor=next_cursor)
 
 
-class InvalidCursor(AppError):
+class InvalidCursor(BadRequest):
     """400, as any signed value that fails (a mailed token): the cursor is the server's own."""
 
     code = "invalid_cursor"

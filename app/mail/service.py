@@ -130,3 +130,8 @@ async def unsubscribe(db: AsyncSession, settings: Settings, token: str) -> Unsub
     await repository.add_unsubscribe(db, user_id, category)
     await db.commit()
     return Unsubscribe(user_id=user_id, category=category)
+
+
+async def outbox_counts(db: AsyncSession) -> dict[str, int]:
+    """How many outbox messages are in each state, for the metrics."""
+    return await repository.outbox_counts(db)

@@ -10,14 +10,13 @@ import uuid
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from app.core.errors import AppError
+from app.core.errors import BadRequest
 from app.core.logging import remember_secret
 
 _SALT = "roundtable.mail.unsubscribe"
 
 
-class InvalidUnsubscribeToken(AppError):
-    status_code = 400
+class InvalidUnsubscribeToken(BadRequest):
     code = "invalid_token"
     message = "This unsubscribe link is not valid."
 

@@ -18,7 +18,7 @@ from app.core.database import Database
 from app.core.metrics import Metrics, scrape_time_registry
 from app.core.migrations import alembic_config
 from app.core.settings import Settings
-from app.mail.repository import outbox_counts
+from app.mail.service import outbox_counts
 
 logger = structlog.get_logger("app.meta")
 

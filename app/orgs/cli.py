@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
-import uuid
 
-from argon2 import PasswordHasher
 from pydantic import TypeAdapter, ValidationError
 
-from app.accounts.models import User
-from app.accounts.repository import user_by_email
+from app.accounts.service import verified_account
 from app.core.cli import CommandDecorator, Registrar, SubParsers
-from app.core.clock import now
 from app.core.database import Database
 from app.core.errors import AppError
 from app.core.request_meta import RequestMeta
@@ -25,30 +20,11 @@ from app.orgs.service import create_org_with_owner
 CLI_META = RequestMeta(ip="cli", user_agent="python -m app create-org")
 
 
-async def _owner_id(database: Database, email: str) -> tuple[uuid.UUID, bool]:
-    """The account with `email`, or a new verified one that logs in by magic link or reset."""
-    async with database.sessionmaker() as db:
-        user = await user_by_email(db, email)
-        if user is not None:
-            return user.id, False
-        unusable = PasswordHasher().hash(secrets.token_urlsafe(32))
-        user = User(
-            id=uuid.uuid4(),
-            email=email,
-            password_hash=unusable,
-            display_name=email.split("@")[0],
-            email_verified_at=now(),
-        )
-        db.add(user)
-        await db.commit()
-        return user.id, True
-
-
 async def _create(settings: Settings, name: str, slug: str, email: str) -> int:
     database = Database(settings)
     try:
-        owner_id, created = await _owner_id(database, email)
         async with database.sessionmaker() as db:
+            owner_id, created = await verified_account(db, email)
             org = await create_org_with_owner(db, name, slug, owner_id, CLI_META)
     except AppError as exc:
         print(f"create-org: {exc.message}")

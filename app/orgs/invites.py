@@ -19,7 +19,7 @@ from app.authz.org_context import OrgContext, record_denial, scope_of_accepted_i
 from app.authz.permissions import Role
 from app.authz.rules import may_invite_as
 from app.core.clock import now
-from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
+from app.core.errors import BadRequest, Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from app.core.logging import remember_secret
 from app.core.request_meta import RequestMeta
 from app.core.service import RequestService
@@ -35,8 +35,7 @@ INVITE_LIFETIME = timedelta(days=7)
 INVITE_PURPOSE = "invite"
 
 
-class InvalidInvite(AppError):
-    status_code = 400
+class InvalidInvite(BadRequest):
     code = "invalid_token"
     message = "This invitation is invalid, already used, revoked or expired."
 

@@ -75,6 +75,16 @@ def _caller_in_space(context: OrgContext, space_id: Any) -> Any:
     return and_(SpaceMembership.space_id == space_id, SpaceMembership.user_id == context.user_id)
 
 
+def _with_space_access(query: Any, context: OrgContext, space_id: Any) -> Any:
+    """`query` with the space `space_id` names joined, and the columns `_space_access` reads:
+    its visibility and whether the caller is a member of it."""
+    return (
+        query.add_columns(Space.visibility, SpaceMembership.id.is_not(None).label("in_space"))
+        .join(Space, Space.id == space_id)
+        .outerjoin(SpaceMembership, _caller_in_space(context, space_id))
+    )
+
+
 def _space_access(row: Mapping[Any, Any]) -> SpaceAccess:
     return SpaceAccess(visibility=row["visibility"], is_member=bool(row["in_space"]))
 
@@ -92,14 +102,11 @@ async def post(db: AsyncSession, context: OrgContext, post_id: uuid.UUID) -> Pos
             Post.created_at,
             Post.updated_at,
             Post.listed_at,
-            Space.visibility,
-            SpaceMembership.id.is_not(None).label("in_space"),
         )
-        .join(Space, Space.id == Post.space_id)
         .join(User, User.id == Post.author_id)
-        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
         .where(Post.id == post_id, Post.org_id == context.org_id)
     )
+    query = _with_space_access(query, context, Post.space_id)
     row = (await db.execute(query)).mappings().one_or_none()
     return None if row is None else POSTS.one(row)
 
@@ -382,18 +389,16 @@ async def comment_target(
             Comment.author_id,
             Post.author_id,
             Post.status,
-            Space.visibility,
-            SpaceMembership.id.is_not(None).label("in_space"),
         )
         .join(Post, Post.id == Comment.post_id)
-        .join(Space, Space.id == Post.space_id)
-        .outerjoin(SpaceMembership, _caller_in_space(context, Post.space_id))
         .where(Comment.id == comment_id, Comment.org_id == context.org_id)
     )
+    query = _with_space_access(query, context, Post.space_id)
     row = (await db.execute(query)).one_or_none()
     if row is None:
         return None
-    return CommentTarget(*row[:4], space=_space_access(row._mapping))
+    comment, author, post_author, post_status = row[:4]
+    return CommentTarget(comment, author, post_author, post_status, _space_access(row._mapping))
 
 
 async def delete_comment(db: AsyncSession, context: OrgContext, comment_id: uuid.UUID) -> None:

@@ -1,4 +1,5 @@
-"""The package is layered: imports only go down, and no modules import each other in a circle.
+"""The package is layered: imports only go down, and no modules import each other in a circle;
+a package reads another package's tables only through that package's service.
 
 Layers, lowest first (docs/architecture.md draws them):
 1 core  2 models  3 audit and the mail outbox  4 accounts  5 authz
@@ -74,3 +75,25 @@ def test_package_files_hold_no_code() -> None:
         and any(not isinstance(node, ast.Expr) for node in ast.parse(path.read_text()).body)
     ]
     assert busy == []
+
+
+# authz resolves a session and the caller's membership in one joined query, built on
+# accounts' own session query: every org route pays for it, so it is not two calls.
+SHARED_QUERIES = {("app.authz.org_context", "app.accounts.repository")}
+
+
+def _package_of(module: str) -> str:
+    return module.split(".")[1]
+
+
+def test_no_package_reads_another_packages_repository() -> None:
+    # another package's data comes through its service, which owns its rules
+    foreign = [
+        f"{module} imports {target}"
+        for module, targets in sorted(import_graph().items())
+        for target in sorted(targets)
+        if target.endswith(".repository")
+        and _package_of(target) != _package_of(module)
+        and (module, target) not in SHARED_QUERIES
+    ]
+    assert foreign == []
