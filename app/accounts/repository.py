@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Row, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User, UserSession
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """What one request needs of its session and user: one indexed join, columns only."""
-
-    session_id: uuid.UUID
-    user_id: uuid.UUID
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    email: str
-    display_name: str
-    email_verified: bool
-    bio: str
 
 
 async def user_by_email(db: AsyncSession, email: str) -> User | None:
@@ -46,18 +29,18 @@ async def email_is_taken(db: AsyncSession, email: str) -> bool:
 _sessions = UserSession.__table__.c
 _users = User.__table__.c
 # Table columns, not mapped attributes: a select of them runs on Core, without the ORM's
-# per-row result handling, and every request runs it.
-SESSION_COLUMNS = (
-    _sessions.id,
-    _sessions.user_id,
-    _sessions.created_at,
-    _sessions.last_seen_at,
-    _sessions.expires_at,
+# per-row result handling, and every request runs it. The caller's columns are named and
+# ordered as the fields of `app.accounts.sessions.AuthenticatedUser`, which is made of
+# them positionally: no mapping per request.
+CALLER_COLUMNS = (
+    _users.id,
     _users.email,
     _users.display_name,
-    _users.email_verified_at,
+    _users.email_verified_at.is_not(None).label("email_verified"),
     _users.bio,
+    _sessions.id.label("session_id"),
 )
+SESSION_COLUMNS = (*CALLER_COLUMNS, _sessions.last_seen_at, _sessions.expires_at)
 
 
 def session_query(token_hash: Any) -> Select[*tuple[Any, ...]]:
@@ -74,28 +57,10 @@ def session_query(token_hash: Any) -> Select[*tuple[Any, ...]]:
 _SESSION_BY_TOKEN_HASH = session_query(bindparam("token_hash"))
 
 
-def session_row(values: Sequence[Any]) -> SessionRow:
-    """A `SessionRow` from the first len(SESSION_COLUMNS) values of a result row."""
-    session_id, user_id, created_at, last_seen_at, expires_at, email, name, verified_at, bio = (
-        values[: len(SESSION_COLUMNS)]
-    )
-    return SessionRow(
-        session_id=session_id,
-        user_id=user_id,
-        created_at=created_at,
-        last_seen_at=last_seen_at,
-        expires_at=expires_at,
-        email=email,
-        display_name=name,
-        email_verified=verified_at is not None,
-        bio=bio,
-    )
-
-
-async def session_by_token_hash(db: AsyncSession, token_hash: str) -> SessionRow | None:
+async def session_by_token_hash(db: AsyncSession, token_hash: str) -> Row[Any] | None:
+    """The session of a token with its user: the columns of SESSION_COLUMNS, by name."""
     result = await db.execute(_SESSION_BY_TOKEN_HASH, {"token_hash": token_hash})
-    row = result.one_or_none()
-    return None if row is None else session_row(row)
+    return result.one_or_none()
 
 
 async def touch_session(db: AsyncSession, session_id: uuid.UUID, seen_at: datetime) -> None:

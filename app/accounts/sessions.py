@@ -10,14 +10,15 @@ asks for re-authentication after 12 hours or 30 minutes idle: set
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
 from app.accounts.models import UserSession
-from app.accounts.repository import SessionRow
 from app.core.clock import now
 from app.core.logging import remember_secret
 from app.core.request_meta import RequestMeta
@@ -39,6 +40,13 @@ class AuthenticatedUser:
     email_verified: bool
     bio: str
     session_id: uuid.UUID
+
+
+# A session row makes its AuthenticatedUser positionally: checked once, at import.
+CALLER_WIDTH = len(repository.CALLER_COLUMNS)
+_CALLER_NAMES = [column.key for column in repository.CALLER_COLUMNS]
+if [field.name for field in fields(AuthenticatedUser)] != _CALLER_NAMES:
+    raise TypeError("repository.CALLER_COLUMNS must be AuthenticatedUser's fields, in order")
 
 
 def start_session(
@@ -71,10 +79,11 @@ async def resolve_session(
 
 
 async def live_session(
-    db: AsyncSession, settings: Settings, row: SessionRow | None
+    db: AsyncSession, settings: Settings, row: Row[Any] | None
 ) -> AuthenticatedUser | None:
-    """The caller behind a looked-up session row, once its idle and absolute limits hold
-    (an expired session is deleted; last_seen is written at most once a minute)."""
+    """The caller behind a looked-up session row (`repository.SESSION_COLUMNS` first),
+    once its idle and absolute limits hold (an expired session is deleted; last_seen is
+    written at most once a minute)."""
     if row is None:
         return None
     moment = now()
@@ -86,11 +95,4 @@ async def live_session(
     if moment - row.last_seen_at >= TOUCH_INTERVAL:
         await repository.touch_session(db, row.session_id, moment)
         await db.commit()
-    return AuthenticatedUser(
-        id=row.user_id,
-        email=row.email,
-        display_name=row.display_name,
-        email_verified=row.email_verified,
-        bio=row.bio,
-        session_id=row.session_id,
-    )
+    return AuthenticatedUser(*row[:CALLER_WIDTH])

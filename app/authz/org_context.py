@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import UserSession
-from app.accounts.repository import SESSION_COLUMNS, session_query, session_row
+from app.accounts.repository import SESSION_COLUMNS, session_query
 from app.accounts.sessions import AuthenticatedUser, live_session
 from app.audit.service import record_event
 from app.authz.caller import check_csrf, session_token_of
@@ -118,7 +118,7 @@ async def _caller_and_membership(
     row = (await connection.execute(_CALLER_AND_MEMBERSHIP, parameters)).one_or_none()
     if row is None:
         return None, None
-    caller = await live_session(db, settings, session_row(row))
+    caller = await live_session(db, settings, row)
     membership = row[len(SESSION_COLUMNS) :]
     return caller, membership
 

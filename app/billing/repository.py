@@ -66,8 +66,7 @@ async def member_billing(
         .outerjoin(BillingAccount, BillingAccount.membership_id == Membership.id)
         .where(Membership.org_id == scope.org_id, Membership.user_id == user_id)
     )
-    row = (await db.execute(query)).mappings().one_or_none()
-    return MEMBER_BILLINGS.one(row) if row is not None else None
+    return await MEMBER_BILLINGS.fetch_one_or_none(db, query)
 
 
 async def membership_in(

@@ -1,10 +1,10 @@
 """Cursor pagination: a stable order, a capped limit, and cursors bound to their list.
 
 Every list goes the same way: the route takes `page: Paging` (`?limit=&cursor=`), the
-service makes a `page_request`, the repository orders by (sort column, id) and continues
-with `keyset_after` (or `keyset_before` for newest first) from `PageRequest.after`,
-fetching `limit + 1` rows, the service cuts them with `cut_page`, and the route answers
-a `Page[ItemOut]` subclass (a named class, so the OpenAPI schema keeps its name).
+service makes a `page_request`, the repository takes `PageRequest.fetch` rows (`limit + 1`)
+in (sort column, id) order past `PageRequest.after` with `oldest_first` (or
+`newest_first`), the service cuts them with `cut_page`, and the route answers a
+`Page[ItemOut]` subclass (a named class, so the OpenAPI schema keeps its name).
 
 A cursor is the signed sort key of the last item served, together with the scope it
 was made for (say, one space's post list). A cursor from another list or org, or one
@@ -101,14 +101,18 @@ T = TypeVar("T")
 PageCut = tuple[list[T], str | None]  # the page's rows and the next cursor (None: the last)
 
 
-def keyset_after(query: SelectT, key: KeyColumns, after: SortKey | None) -> SelectT:
-    """The rows past `after` in ascending (sort column, id) order; all when None."""
-    return query if after is None else query.where(tuple_(*key) > tuple_(*after))
+def oldest_first(query: SelectT, key: KeyColumns, after: SortKey | None, limit: int) -> SelectT:
+    """`limit` rows of `query` in ascending (sort column, id) order, past `after` (from the
+    first when None)."""
+    page = query.order_by(*key).limit(limit)
+    return page if after is None else page.where(tuple_(*key) > tuple_(*after))
 
 
-def keyset_before(query: SelectT, key: KeyColumns, before: SortKey | None) -> SelectT:
-    """The rows past `before` in descending (sort column, id) order; all when None."""
-    return query if before is None else query.where(tuple_(*key) < tuple_(*before))
+def newest_first(query: SelectT, key: KeyColumns, before: SortKey | None, limit: int) -> SelectT:
+    """`limit` rows of `query` in descending (sort column, id) order, past `before` (from
+    the newest when None)."""
+    page = query.order_by(*(column.desc() for column in key)).limit(limit)
+    return page if before is None else page.where(tuple_(*key) < tuple_(*before))
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ DEFAULT_KEY_PREFIX = "roundtable"
 
 logger = structlog.get_logger("app.ratelimit")
 T = TypeVar("T")
+Operation = Callable[[RateLimitItem, str, str], Awaitable[T]]
 
 
 class RateLimited(AppError, status=429):
@@ -170,37 +171,26 @@ class RateLimiter:
 
     async def hit(self, name: str, key: str) -> None:
         """Count one request against `name` for `key`; RateLimited when it is over."""
-        if not self.enabled:
-            return
-        item, identity = self._locate(name, key)
-        if not await self._strategy.run(lambda strategy: strategy.hit(item, *identity)):
-            raise await self._refusal(item, identity)
+        if self.enabled and not await self._run(name, key, lambda strategy: strategy.hit):
+            raise await self._refusal(name, key)
 
     async def try_hit(self, name: str, key: str) -> bool:
         """Count one request against `name` for `key`; False (nothing raised) when over."""
-        if not self.enabled:
-            return True
-        item, identity = self._locate(name, key)
-        return await self._strategy.run(lambda strategy: strategy.hit(item, *identity))
+        return not self.enabled or await self._run(name, key, lambda strategy: strategy.hit)
 
     async def count(self, name: str, key: str) -> None:
         """Count one event against `name` for `key`, never refusing (e.g. a failure)."""
         if self.enabled:
-            item, identity = self._locate(name, key)
-            await self._strategy.run(lambda strategy: strategy.hit(item, *identity))
+            await self._run(name, key, lambda strategy: strategy.hit)
 
     async def check(self, name: str, key: str) -> None:
         """RateLimited when `name` is exhausted for `key`; counts nothing."""
-        if not self.enabled:
-            return
-        item, identity = self._locate(name, key)
-        if not await self._strategy.run(lambda strategy: strategy.test(item, *identity)):
-            raise await self._refusal(item, identity)
+        if self.enabled and not await self._run(name, key, lambda strategy: strategy.test):
+            raise await self._refusal(name, key)
 
     async def clear(self, name: str, key: str) -> None:
         if self.enabled:
-            item, identity = self._locate(name, key)
-            await self._strategy.run(lambda strategy: strategy.clear(item, *identity))
+            await self._run(name, key, lambda strategy: strategy.clear)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -216,12 +206,16 @@ class RateLimiter:
         ).hexdigest()
         return item, (name, digest)
 
-    async def _refusal(self, item: RateLimitItem, identity: tuple[str, str]) -> RateLimited:
+    async def _run(self, name: str, key: str, operation: Callable[[Strategy], Operation[T]]) -> T:
+        """The strategy's `operation` (hit, test, ...) on the limit `name` for `key`."""
+        item, identity = self._locate(name, key)
+        return await self._strategy.run(lambda strategy: operation(strategy)(item, *identity))
+
+    async def _refusal(self, name: str, key: str) -> RateLimited:
         if self.metrics is not None:
-            self.metrics.rate_limited.labels(identity[0]).inc()
-        stats = await self._strategy.run(
-            lambda strategy: strategy.get_window_stats(item, *identity)
-        )
+            self.metrics.rate_limited.labels(name).inc()
+        item = self._locate(name, key)[0]
+        stats = await self._run(name, key, lambda strategy: strategy.get_window_stats)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return RateLimited(
             f"Too many requests. Try again in {retry_after} seconds.",

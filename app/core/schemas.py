@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import (
@@ -16,6 +16,10 @@ from pydantic import (
     TypeAdapter,
     WithJsonSchema,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Executable
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_EMAIL_LENGTH = 254
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -187,12 +191,6 @@ PageLimit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 OutT = TypeVar("OutT", bound=BaseModel)
 
 
-def out_of(model: type[OutT], record: object) -> OutT:
-    """The response schema `model` of a record with the same field names (a row
-    dataclass): one place for each record's shape instead of a field-by-field copy."""
-    return model.model_validate(record, from_attributes=True)
-
-
 class Records(Generic[OutT]):
     """Rows as the schema `model` they are selected for: a SELECT labels its columns with
     the model's field names (other columns are ignored), and a list of rows is validated
@@ -208,3 +206,12 @@ class Records(Generic[OutT]):
 
     def one(self, row: Mapping[Any, Any]) -> OutT:
         return self.model.model_validate(dict(row))
+
+    async def fetch_all(self, db: AsyncSession, query: Executable) -> list[OutT]:
+        """The rows `query` selects, as models."""
+        return self.all((await db.execute(query)).mappings())
+
+    async def fetch_one_or_none(self, db: AsyncSession, query: Executable) -> OutT | None:
+        """The one row `query` selects as a model, or None when there is none."""
+        row = (await db.execute(query)).mappings().one_or_none()
+        return None if row is None else self.one(row)

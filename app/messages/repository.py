@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext
-from app.core.pagination import keyset_after, keyset_before
+from app.core.pagination import SortKey, newest_first, oldest_first
 from app.core.schemas import Records
 from app.messages.models import Block, Conversation, ConversationParticipant, Message
 from app.messages.schemas import BlockOut, ConversationRecord, MessageOut
@@ -96,7 +96,7 @@ async def conversations_page(
     db: AsyncSession,
     context: OrgContext,
     *,
-    before: tuple[datetime, uuid.UUID] | None,
+    before: SortKey | None,
     limit: int,
 ) -> list[ConversationRecord]:
     """The caller's conversations, latest activity first, in one query with participants."""
@@ -108,11 +108,9 @@ async def conversations_page(
             ConversationParticipant.membership_id == context.membership_id,
             ConversationParticipant.user_id == context.user_id,
         )
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit)
     )
-    mine = keyset_before(mine, (Conversation.last_message_at, Conversation.id), before)
-    page = mine.subquery()
+    key = (Conversation.last_message_at, Conversation.id)
+    page = newest_first(mine, key, before, limit).subquery()
     query = _with_participants(page).order_by(
         page.c.last_message_at.desc(),
         page.c.id.desc(),
@@ -180,17 +178,13 @@ async def messages_page(
     context: OrgContext,
     conversation_id: uuid.UUID,
     *,
-    before: tuple[datetime, uuid.UUID] | None,
+    before: SortKey | None,
     limit: int,
 ) -> list[MessageOut]:
     """Newest first: a client pages back through the history."""
-    query = (
-        _messages_of(context, conversation_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(limit)
-    )
-    query = keyset_before(query, (Message.created_at, Message.id), before)
-    return MESSAGES.all((await db.execute(query)).mappings())
+    messages = _messages_of(context, conversation_id)
+    key = (Message.created_at, Message.id)
+    return await MESSAGES.fetch_all(db, newest_first(messages, key, before, limit))
 
 
 async def add_message(
@@ -250,21 +244,20 @@ def _blocks_by(context: OrgContext) -> Select[*tuple[Any, ...]]:
 
 
 async def block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> BlockOut | None:
-    query = _blocks_by(context).where(Block.blocked_id == user_id)
-    row = (await db.execute(query)).mappings().one_or_none()
-    return BLOCKS.one(row) if row is not None else None
+    return await BLOCKS.fetch_one_or_none(
+        db, _blocks_by(context).where(Block.blocked_id == user_id)
+    )
 
 
 async def blocks_page(
     db: AsyncSession,
     context: OrgContext,
     *,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: SortKey | None,
     limit: int,
 ) -> list[BlockOut]:
-    query = _blocks_by(context).order_by(Block.created_at, Block.id).limit(limit)
-    query = keyset_after(query, (Block.created_at, Block.id), after)
-    return BLOCKS.all((await db.execute(query)).mappings())
+    key = (Block.created_at, Block.id)
+    return await BLOCKS.fetch_all(db, oldest_first(_blocks_by(context), key, after, limit))
 
 
 def add_block(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> None:

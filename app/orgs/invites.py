@@ -136,8 +136,7 @@ class InviteService(RequestService):
     async def pending(
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[Invite], str | None]:
-        scope = f"invites:{context.org_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"invites:{context.org_id}", limit, cursor)
         rows = await repository.pending_invites_page(
             self.db, context, after=page.after, limit=page.fetch
         )

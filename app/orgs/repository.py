@@ -18,7 +18,7 @@ from app.audit.models import AuditEvent
 from app.authz.org_context import OrgContext, OrgScope
 from app.authz.permissions import Role
 from app.core.clock import now
-from app.core.pagination import keyset_after, keyset_before
+from app.core.pagination import SortKey, newest_first, oldest_first
 from app.core.schemas import Records
 from app.orgs.models import Invite, Membership, Org
 from app.orgs.schemas import MemberOut
@@ -52,21 +52,19 @@ async def slug_is_taken(db: AsyncSession, slug: str) -> bool:
 
 
 async def member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> MemberOut | None:
-    result = await db.execute(_members_of(context).where(Membership.user_id == user_id))
-    row = result.mappings().one_or_none()
-    return MEMBERS.one(row) if row is not None else None
+    query = _members_of(context).where(Membership.user_id == user_id)
+    return await MEMBERS.fetch_one_or_none(db, query)
 
 
 async def members_page(
     db: AsyncSession,
     context: OrgContext,
     *,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: SortKey | None,
     limit: int,
 ) -> list[MemberOut]:
-    query = _members_of(context).order_by(Membership.joined_at, Membership.id).limit(limit)
-    query = keyset_after(query, (Membership.joined_at, Membership.id), after)
-    return MEMBERS.all((await db.execute(query)).mappings())
+    key = (Membership.joined_at, Membership.id)
+    return await MEMBERS.fetch_all(db, oldest_first(_members_of(context), key, after, limit))
 
 
 async def set_role(db: AsyncSession, context: OrgContext, user_id: uuid.UUID, role: str) -> None:
@@ -144,21 +142,20 @@ async def pending_invites_page(
     db: AsyncSession,
     context: OrgContext,
     *,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: SortKey | None,
     limit: int,
 ) -> list[Invite]:
-    query = (
-        select(Invite)
-        .where(
+    query = oldest_first(
+        select(Invite).where(
             Invite.org_id == context.org_id,
             Invite.accepted_at.is_(None),
             Invite.revoked_at.is_(None),
             Invite.expires_at > now(),
-        )
-        .order_by(Invite.created_at, Invite.id)
-        .limit(limit)
+        ),
+        (Invite.created_at, Invite.id),
+        after,
+        limit,
     )
-    query = keyset_after(query, (Invite.created_at, Invite.id), after)
     return list((await db.execute(query)).scalars())
 
 
@@ -203,16 +200,15 @@ async def audit_page(
     db: AsyncSession,
     context: OrgContext,
     *,
-    before: tuple[datetime, uuid.UUID] | None,
+    before: SortKey | None,
     limit: int,
 ) -> list[AuditEvent]:
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.org_id == context.org_id)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(limit)
+    query = newest_first(
+        select(AuditEvent).where(AuditEvent.org_id == context.org_id),
+        (AuditEvent.created_at, AuditEvent.id),
+        before,
+        limit,
     )
-    query = keyset_before(query, (AuditEvent.created_at, AuditEvent.id), before)
     return list((await db.execute(query)).scalars())
 
 
@@ -236,8 +232,7 @@ async def people_of_events(
 
 
 async def members_by_email(db: AsyncSession, context: OrgContext, email: str) -> list[MemberOut]:
-    result = await db.execute(_members_of(context).where(User.email == email))
-    return MEMBERS.all(result.mappings())
+    return await MEMBERS.fetch_all(db, _members_of(context).where(User.email == email))
 
 
 async def invite_names(db: AsyncSession, invite: Invite) -> tuple[str, str]:

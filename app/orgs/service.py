@@ -103,8 +103,7 @@ class OrgService(RequestService):
     async def members(
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[MemberOut], str | None]:
-        scope = f"members:{context.org_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"members:{context.org_id}", limit, cursor)
         rows = await repository.members_page(self.db, context, after=page.after, limit=page.fetch)
         items, next_cursor = page.cut(rows, lambda member: (member.joined_at, member.id))
         return [as_seen_by(context, member) for member in items], next_cursor
@@ -170,8 +169,7 @@ class OrgService(RequestService):
     async def audit_log(
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[AuditEvent], str | None]:
-        scope = f"audit:{context.org_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"audit:{context.org_id}", limit, cursor)
         rows = await repository.audit_page(self.db, context, before=page.after, limit=page.fetch)
         return page.cut(rows, lambda event: (event.created_at, event.id))
 

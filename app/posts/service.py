@@ -168,8 +168,7 @@ class PostService(RequestService):
     async def comments(
         self, context: OrgContext, post_id: uuid.UUID, limit: int, cursor: str | None
     ) -> tuple[list[CommentOut], str | None]:
-        scope = f"comments:{context.org_id}:{post_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"comments:{context.org_id}:{post_id}", limit, cursor)
         rows, post = await repository.comments_page(
             self.db, context, post_id, after=page.after, limit=page.fetch
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, or_, select
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.authz.org_context import OrgContext, OrgScope
-from app.core.pagination import keyset_after
+from app.core.pagination import SortKey, oldest_first
 from app.core.schemas import Records
 from app.orgs.models import Membership
 from app.spaces.models import Space, SpaceMembership, Visibility
@@ -57,9 +56,7 @@ def _visible_in_sql(*also: Any) -> Any:
 
 
 async def space(db: AsyncSession, context: OrgContext, space_id: uuid.UUID) -> SpaceOut | None:
-    result = await db.execute(_spaces_of(context).where(Space.id == space_id))
-    row = result.mappings().one_or_none()
-    return SPACES.one(row) if row is not None else None
+    return await SPACES.fetch_one_or_none(db, _spaces_of(context).where(Space.id == space_id))
 
 
 async def spaces_page(
@@ -67,16 +64,16 @@ async def spaces_page(
     context: OrgContext,
     *,
     with_all_private: bool,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: SortKey | None,
     limit: int,
 ) -> list[SpaceOut]:
     """The spaces the caller may see: private ones only where they are in it, unless
     `with_all_private` (the SQL form of `rules.may_see_space`)."""
-    query = _spaces_of(context).order_by(Space.created_at, Space.id).limit(limit)
+    query = _spaces_of(context)
     if not with_all_private:
         query = query.where(_visible_in_sql())
-    query = keyset_after(query, (Space.created_at, Space.id), after)
-    return SPACES.all((await db.execute(query)).mappings())
+    key = (Space.created_at, Space.id)
+    return await SPACES.fetch_all(db, oldest_first(query, key, after, limit))
 
 
 async def spaces_of_orgs(
@@ -135,24 +132,19 @@ async def space_members_page(
     context: OrgContext,
     space_id: uuid.UUID,
     *,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: SortKey | None,
     limit: int,
 ) -> list[SpaceMemberOut]:
-    query = (
-        _members_of(context, space_id)
-        .order_by(SpaceMembership.added_at, SpaceMembership.id)
-        .limit(limit)
-    )
-    query = keyset_after(query, (SpaceMembership.added_at, SpaceMembership.id), after)
-    return SPACE_MEMBERS.all((await db.execute(query)).mappings())
+    key = (SpaceMembership.added_at, SpaceMembership.id)
+    members = oldest_first(_members_of(context, space_id), key, after, limit)
+    return await SPACE_MEMBERS.fetch_all(db, members)
 
 
 async def space_member(
     db: AsyncSession, context: OrgContext, space_id: uuid.UUID, user_id: uuid.UUID
 ) -> SpaceMemberOut | None:
     query = _members_of(context, space_id).where(SpaceMembership.user_id == user_id)
-    row = (await db.execute(query)).mappings().one_or_none()
-    return SPACE_MEMBERS.one(row) if row is not None else None
+    return await SPACE_MEMBERS.fetch_one_or_none(db, query)
 
 
 async def is_org_member(db: AsyncSession, context: OrgContext, user_id: uuid.UUID) -> bool:

@@ -105,8 +105,7 @@ class SpaceService(RequestService):
     async def spaces(
         self, context: OrgContext, limit: int, cursor: str | None
     ) -> tuple[list[SpaceOut], str | None]:
-        scope = f"spaces:{context.org_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"spaces:{context.org_id}", limit, cursor)
         rows = await repository.spaces_page(
             self.db,
             context,
@@ -200,8 +199,7 @@ class SpaceService(RequestService):
         row = await visible_space(self.db, context, space_id)
         if not may_list_space_members(context, row.access):
             raise SpaceContentLocked()
-        scope = f"space-members:{context.org_id}:{space_id}"
-        page = self._page(scope, limit, cursor)
+        page = self._page(f"space-members:{context.org_id}:{space_id}", limit, cursor)
         rows = await repository.space_members_page(
             self.db, context, space_id, after=page.after, limit=page.fetch
         )
