@@ -168,37 +168,30 @@ MUTANTS = (
         ("tests/posts", "tests/authz"),
     ),
     *(
+        # each route asks for its `{action}_ip` and `{action}_account` limits in one call
+        # (app.accounts.route_limits.mailing_limits); the mutant keeps only the other one
         mutant(
-            f"no-{limit}-limit",
-            path,
-            snippet,
-            snippet.replace(f'"{limit}"', '"webhook_ip"'),  # a limit far out of reach
+            f"no-{action}_{dropped}-limit",
+            "app/accounts/endpoints.py",
+            call,
+            f"{call}[{'1:' if dropped == 'ip' else ':1'}]",
             ("tests/accounts/test_each_rate_limit_alone.py", "tests/accounts/test_rate_limits.py"),
         )
-        for limit, path, snippet in (
-            ("signup_ip", "app/accounts/endpoints.py", 'rate_limit("signup_ip")'),
-            ("login_ip", "app/accounts/endpoints.py", 'rate_limit("login_ip")'),
-            (
-                "magic_link_ip",
-                "app/accounts/endpoints.py",
-                'rate_limit("magic_link_ip")',
-            ),
-            (
-                "password_reset_ip",
-                "app/accounts/endpoints.py",
-                'rate_limit("password_reset_ip")',
-            ),
-            (
-                "signup_account",
-                "app/accounts/endpoints.py",
-                'rate_limit("signup_account", key=by_body_field(SignupRequest, "email"))',
-            ),
-            (
-                "magic_link_account",
-                "app/accounts/endpoints.py",
-                'rate_limit("magic_link_account", key=by_body_field(EmailRequest, "email"))',
-            ),
+        for action, schema, dropped in (
+            ("signup", "SignupRequest", "ip"),
+            ("magic_link", "EmailRequest", "ip"),
+            ("password_reset", "EmailRequest", "ip"),
+            ("signup", "SignupRequest", "account"),
+            ("magic_link", "EmailRequest", "account"),
         )
+        for call in (f'mailing_limits("{action}", by_body_field({schema}, "email"))',)
+    ),
+    mutant(
+        "no-login_ip-limit",
+        "app/accounts/endpoints.py",
+        'rate_limit("login_ip")',
+        'rate_limit("webhook_ip")',  # a limit far out of reach
+        ("tests/accounts/test_each_rate_limit_alone.py", "tests/accounts/test_rate_limits.py"),
     ),
     *(
         without_org_filters(domain, (f"tests/{domain}", "tests/authz"))
@@ -284,18 +277,22 @@ def copy_project(folder: Path) -> None:
             shutil.copy2(source, folder / name)
 
 
+def mutated(edit: Edit, text: str) -> str | None:
+    """`text` with the edit made; None when its snippet is not (exactly once) in it."""
+    if edit.everywhere:
+        text, count = re.subn(edit.original, edit.mutated, text)
+        return text if count else None
+    if text.count(edit.original) != 1:
+        return None
+    return text.replace(edit.original, edit.mutated)
+
+
 def apply(mutant: Mutant, folder: Path) -> bool:
     """Edits the copy; False when a snippet is not (exactly once) in the code."""
     for edit in mutant.edits:
         target = folder / edit.path
-        text = target.read_text(encoding="utf-8")
-        if edit.everywhere:
-            text, count = re.subn(edit.original, edit.mutated, text)
-            if count == 0:
-                return False
-        elif text.count(edit.original) == 1:
-            text = text.replace(edit.original, edit.mutated)
-        else:
+        text = mutated(edit, target.read_text(encoding="utf-8"))
+        if text is None:
             return False
         target.write_text(text, encoding="utf-8")
     return True
